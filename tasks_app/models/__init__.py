@@ -1,0 +1,35 @@
+from tasks_app.models.accounts import ROLE_UNIT_KINDS, Membership, Role, User
+from tasks_app.models.committees import CommitteeMember, CommitteeRole, SteeringCommittee
+from tasks_app.models.plans import DocumentType, Plan, PlanPhase, TaskGroup
+from tasks_app.models.tasks import Evidence, Task, TaskStatus, TaskUpdate, UpdateKind
+from tasks_app.models.units import (
+    COMMUNE_DIVISION_TYPES,
+    PROVINCE_DIVISION_TYPES,
+    DivisionType,
+    Unit,
+    UnitKind,
+)
+
+__all__ = [
+    "COMMUNE_DIVISION_TYPES",
+    "PROVINCE_DIVISION_TYPES",
+    "ROLE_UNIT_KINDS",
+    "CommitteeMember",
+    "CommitteeRole",
+    "DivisionType",
+    "DocumentType",
+    "Evidence",
+    "Membership",
+    "Plan",
+    "PlanPhase",
+    "Role",
+    "SteeringCommittee",
+    "Task",
+    "TaskGroup",
+    "TaskStatus",
+    "TaskUpdate",
+    "Unit",
+    "UnitKind",
+    "UpdateKind",
+    "User",
+]

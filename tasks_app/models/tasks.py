@@ -1,0 +1,241 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    COMPLETED = "completed", _("Completed")
+    PAUSED = "paused", _("Paused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Task(models.Model):
+    """One assigned task, carrying all of "6 rõ": who, what, when, responsibility,
+    product and authority. The database refuses a row that breaks the basic rules."""
+
+    plan = models.ForeignKey(
+        "tasks_app.Plan", verbose_name=_("plan"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    code = models.CharField(_("code"), max_length=60)
+    title = models.CharField(_("title"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    task_group = models.ForeignKey(
+        "tasks_app.TaskGroup",
+        verbose_name=_("task group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    phase = models.ForeignKey(
+        "tasks_app.PlanPhase",
+        verbose_name=_("phase"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent task"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("The higher unit's task this one was cascaded from."),
+    )
+    lead_unit = models.ForeignKey(
+        "tasks_app.Unit",
+        verbose_name=_("lead unit"),
+        on_delete=models.PROTECT,
+        related_name="led_tasks",
+    )
+    coordinating_units = models.ManyToManyField(
+        "tasks_app.Unit",
+        verbose_name=_("coordinating units"),
+        blank=True,
+        related_name="coordinated_tasks",
+    )
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person (account)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responsible_tasks",
+    )
+    responsible_name = models.CharField(_("responsible person"), max_length=120, blank=True)
+    responsible_position = models.CharField(_("responsible person's position"), max_length=200, blank=True)
+    approving_authority = models.CharField(_("approving authority"), max_length=300)
+    start_date = models.DateField(_("start date"))
+    deadline = models.DateField(_("deadline"))
+    expected_product = models.TextField(_("expected product"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    completed_on = models.DateField(_("completion date"), null=True, blank=True)
+    is_key = models.BooleanField(_("key task"), default=False)
+    # Bumped on every write; a form or API call that carries an older number is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="created_tasks",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["deadline", "code"]
+        indexes = [
+            models.Index(fields=["lead_unit", "status"], name="task_lead_status_idx"),
+            models.Index(fields=["lead_unit", "deadline"], name="task_lead_deadline_idx"),
+            models.Index(fields=["plan", "task_group"], name="task_plan_group_idx"),
+            models.Index(fields=["status", "deadline"], name="task_status_deadline_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="task_code_per_plan"),
+            models.CheckConstraint(
+                name="task_progress_0_100", condition=Q(progress__gte=0) & Q(progress__lte=100)
+            ),
+            models.CheckConstraint(
+                name="task_deadline_not_before_start", condition=Q(deadline__gte=F("start_date"))
+            ),
+            models.CheckConstraint(
+                name="task_completed_is_full_and_dated",
+                condition=~Q(status=TaskStatus.COMPLETED)
+                | (Q(progress=100) & Q(completed_on__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="task_completion_date_only_when_completed",
+                condition=Q(completed_on__isnull=True) | Q(status=TaskStatus.COMPLETED),
+            ),
+            models.CheckConstraint(
+                name="task_status_valid", condition=Q(status__in=TaskStatus.values)
+            ),
+            models.CheckConstraint(
+                name="task_has_responsible_person",
+                condition=Q(responsible_user__isnull=False) | ~Q(responsible_name=""),
+            ),
+            models.CheckConstraint(
+                name="task_has_expected_product", condition=~Q(expected_product="")
+            ),
+            models.CheckConstraint(
+                name="task_has_approving_authority", condition=~Q(approving_authority="")
+            ),
+            models.CheckConstraint(name="task_code_not_blank", condition=~Q(code="")),
+            models.CheckConstraint(name="task_title_not_blank", condition=~Q(title="")),
+            models.CheckConstraint(name="task_not_own_parent", condition=~Q(parent=F("id"))),
+            models.CheckConstraint(name="task_version_positive", condition=Q(version__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.title}"
+
+    @property
+    def responsible_display(self) -> str:
+        if self.responsible_user_id:
+            return str(self.responsible_user)
+        if self.responsible_position:
+            return f"{self.responsible_name} ({self.responsible_position})"
+        return self.responsible_name
+
+
+class UpdateKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    PROGRESS = "progress", _("Progress report")
+    EDITED = "edited", _("Details edited")
+
+
+class TaskUpdate(models.Model):
+    """Append-only history: one row per change to a task. Rows are never edited
+    (a database trigger refuses UPDATE) and never deleted through the app."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="updates"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="task_updates",
+        help_text=_("Empty when the system made the change (an import or a job)."),
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=UpdateKind.choices)
+    version = models.PositiveIntegerField(_("task version after the change"))
+    status_before = models.CharField(
+        _("status before"), max_length=20, choices=TaskStatus.choices, blank=True
+    )
+    status_after = models.CharField(_("status after"), max_length=20, choices=TaskStatus.choices)
+    progress_before = models.PositiveSmallIntegerField(_("progress before"), null=True, blank=True)
+    progress_after = models.PositiveSmallIntegerField(_("progress after"))
+    note = models.TextField(_("note"), blank=True)
+    # Other fields that changed, as {"field": [old, new]}: deadline, lead unit, and so on.
+    changes = models.JSONField(_("other changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("task update")
+        verbose_name_plural = _("task updates")
+        ordering = ["task", "version"]
+        indexes = [models.Index(fields=["task", "created_at"], name="update_task_time_idx")]
+        constraints = [
+            # Two writers that both started from version N cannot both record N+1.
+            models.UniqueConstraint(fields=["task", "version"], name="update_one_per_version"),
+            models.CheckConstraint(
+                name="update_progress_0_100",
+                condition=Q(progress_after__lte=100)
+                & (Q(progress_before__isnull=True) | Q(progress_before__lte=100)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.code} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("TaskUpdate is append-only; record a new update instead.")
+        super().save(*args, **kwargs)
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    # Stored under the content hash, never the user's name, which may be unsafe or clash.
+    return f"evidence/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Evidence(models.Model):
+    update = models.ForeignKey(
+        TaskUpdate, verbose_name=_("update"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=120)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["update", "id"]
+        constraints = [
+            models.CheckConstraint(name="evidence_sha256_hex64", condition=Exact(Length("sha256"), 64)),
+            models.CheckConstraint(name="evidence_named", condition=~Q(original_name="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
