@@ -26,9 +26,7 @@ if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY:
         "built-in demo key. Set SECRET_KEY to a long random value, or DEBUG=1 for local work."
     )
 
-ALLOWED_HOSTS = env_list(
-    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
-)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -151,7 +149,7 @@ TIME_ZONE = env_str("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "nq57" / "locale"]
-DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+FORMAT_MODULE_PATH = ["nq57.formats"]
 
 # --- Static and uploaded files ---------------------------------------------------
 STATIC_URL = "static/"

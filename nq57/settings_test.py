@@ -8,7 +8,7 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
 
-from nq57.settings import *  # noqa: E402,F403
+from nq57.settings import *  # noqa: F403
 
 # Hashing demo and test passwords with PBKDF2 would dominate the suite's run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -16,3 +16,4 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="nq57-test-media-")
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+STATIC_ROOT = tempfile.mkdtemp(prefix="nq57-test-static-")

@@ -65,7 +65,9 @@ def read_unit_source(path: Path) -> list[UnitRecord]:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         central = json.loads(CENTRAL_UNITS_PATH.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise UnitSourceError(_("The unit data file was not found: %(path)s") % {"path": exc.filename}) from exc
+        raise UnitSourceError(
+            _("The unit data file was not found: %(path)s") % {"path": exc.filename}
+        ) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UnitSourceError(
             _("The unit data file cannot be read (%(path)s): %(error)s") % {"path": path, "error": exc}
@@ -85,9 +87,7 @@ def read_unit_source(path: Path) -> list[UnitRecord]:
         records.append(_source_record(province, province_code, UnitKind.PROVINCE, root["code"]))
         wards = province.get("wards")
         if not isinstance(wards, list) or not wards:
-            raise UnitSourceError(
-                _("Province %(code)s has no list of communes.") % {"code": province_code}
-            )
+            raise UnitSourceError(_("Province %(code)s has no list of communes.") % {"code": province_code})
         for ward in wards:
             ward_code = _source_code(ward, COMMUNE_CODE_WIDTH, province_code)
             records.append(_source_record(ward, ward_code, UnitKind.COMMUNE, province_code))
@@ -124,7 +124,15 @@ def _source_record(item: dict, code: str, kind: str, parent_code: str) -> UnitRe
     return UnitRecord(code, name.strip(), item.get("codename") or "", kind, division, parent_code)
 
 
-_COMPARED_FIELDS = ("name", "codename", "kind", "division_type", "parent_id", "province_id", "is_active")
+_COMPARED_FIELDS = (
+    "name",
+    "codename",
+    "kind",
+    "division_type",
+    "parent_id",
+    "province_id",
+    "is_active",
+)
 
 
 @transaction.atomic
@@ -178,9 +186,7 @@ def units_load(*, records: list[UnitRecord]) -> LoadResult:
         result.updated += len(to_update)
 
     listed = {r.code for r in records}
-    result.deactivated = (
-        Unit.objects.filter(is_active=True).exclude(code__in=listed).update(is_active=False)
-    )
+    result.deactivated = Unit.objects.filter(is_active=True).exclude(code__in=listed).update(is_active=False)
     active = Unit.objects.filter(is_active=True)
     result.counts = Counter(
         {f"{row['kind']}:{row['division_type']}": row["n"] for row in _count_by_type(active)}

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
 from tasks_app.demo import catalogue as cat
-from tasks_app.demo.timeline import Life, Step, build_life, pick_scenario
+from tasks_app.demo.timeline import Life, Step, build_life, pick_scenario, round5
 from tasks_app.models import (
     CommitteeMember,
     CommitteeRole,
@@ -105,11 +105,35 @@ def _ensure_accounts(root: Unit, report: SeedReport) -> dict[str, User]:
     commune = _demo_commune()
     specs = [
         ("admin", "Quản trị hệ thống", "Quản trị viên", Role.SYSTEM_ADMIN, root),
-        ("tw.theodoi", "Trần Minh Đức", "Chuyên viên Văn phòng Trung ương Đảng", Role.CENTRAL_VIEWER, root),
-        ("tinh.lanhdao", "Nguyễn Văn Hùng", "Phó Chủ tịch UBND tỉnh", Role.PROVINCE_LEADER, province),
-        ("tinh.vanphong", "Lê Thị Thu Hà", "Chuyên viên Sở Khoa học và Công nghệ", Role.PROVINCE_OFFICER, province),
+        (
+            "tw.theodoi",
+            "Trần Minh Đức",
+            "Chuyên viên Văn phòng Trung ương Đảng",
+            Role.CENTRAL_VIEWER,
+            root,
+        ),
+        (
+            "tinh.lanhdao",
+            "Nguyễn Văn Hùng",
+            "Phó Chủ tịch UBND tỉnh",
+            Role.PROVINCE_LEADER,
+            province,
+        ),
+        (
+            "tinh.vanphong",
+            "Lê Thị Thu Hà",
+            "Chuyên viên Sở Khoa học và Công nghệ",
+            Role.PROVINCE_OFFICER,
+            province,
+        ),
         ("xa.lanhdao", "Phạm Quang Sơn", "Chủ tịch UBND xã", Role.COMMUNE_LEADER, commune),
-        ("xa.canbo", "Hoàng Thị Lan", "Công chức Văn phòng - Thống kê", Role.COMMUNE_OFFICER, commune),
+        (
+            "xa.canbo",
+            "Hoàng Thị Lan",
+            "Công chức Văn phòng - Thống kê",
+            Role.COMMUNE_OFFICER,
+            commune,
+        ),
     ]
     accounts = {}
     for username, full_name, position, role, unit in specs:
@@ -173,12 +197,18 @@ def _ensure_central(root: Unit, author: User, today: datetime.date) -> Central:
                 ("Tô Lâm", "Tổng Bí thư", CommitteeRole.HEAD),
                 ("Trần Cẩm Tú", "Thường trực Ban Bí thư", CommitteeRole.DEPUTY),
                 ("Nguyễn Duy Ngọc", "Chủ nhiệm Ủy ban Kiểm tra Trung ương", CommitteeRole.DEPUTY),
-                ("Phạm Gia Túc", "Phó Chánh Văn phòng Trung ương Đảng", CommitteeRole.STANDING_OFFICE),
+                (
+                    "Phạm Gia Túc",
+                    "Phó Chánh Văn phòng Trung ương Đảng",
+                    CommitteeRole.STANDING_OFFICE,
+                ),
                 ("Nguyễn Chí Dũng", "Phó Thủ tướng Chính phủ", CommitteeRole.MEMBER),
             ],
         )
     groups = {g.number: g for g in plan.task_groups.all()}
-    cascading = list(plan.tasks.filter(lead_unit__code="TW-VPTW", code__in=_cascading_codes()).order_by("code"))
+    cascading = list(
+        plan.tasks.filter(lead_unit__code="TW-VPTW", code__in=_cascading_codes()).order_by("code")
+    )
     return Central(plan, groups, cascading)
 
 
@@ -197,17 +227,32 @@ def _create_central_tasks(plan: Plan, author: User) -> None:
         start, deadline = phase.start_date, phase.end_date
         # Ministries mostly delivered; the tasks every province carries out are still open.
         if cascades:
-            status, progress, done = TaskStatus.IN_PROGRESS, _round5(rng.randint(70, 90)), None
+            status, progress, done = TaskStatus.IN_PROGRESS, round5(rng.randint(70, 90)), None
         elif i % 4 == 0:
-            status, progress, done = TaskStatus.COMPLETED, 100, deadline + datetime.timedelta(days=rng.randint(5, 40))
+            status, progress, done = (
+                TaskStatus.COMPLETED,
+                100,
+                deadline + datetime.timedelta(days=rng.randint(5, 40)),
+            )
         else:
-            status, progress, done = TaskStatus.COMPLETED, 100, deadline - datetime.timedelta(days=rng.randint(0, 20))
+            status, progress, done = (
+                TaskStatus.COMPLETED,
+                100,
+                deadline - datetime.timedelta(days=rng.randint(0, 20)),
+            )
         life = Life("central", start, deadline, status, progress, done, start - datetime.timedelta(days=1))
         life.steps = [Step(start + datetime.timedelta(days=2), TaskStatus.IN_PROGRESS, 10, cat.START_NOTE)]
         if done:
             life.steps.append(Step(done, status, 100, rng.choice(cat.COMPLETION_NOTES)))
         else:
-            life.steps.append(Step(datetime.date(2025, 12, 20), status, progress, "Tổng hợp tiến độ từ 34 tỉnh, thành phố."))
+            life.steps.append(
+                Step(
+                    datetime.date(2025, 12, 20),
+                    status,
+                    progress,
+                    "Tổng hợp tiến độ từ 34 tỉnh, thành phố.",
+                )
+            )
         tasks.append(
             Task(
                 plan=plan,
@@ -227,10 +272,6 @@ def _create_central_tasks(plan: Plan, author: User) -> None:
     _write_tasks(tasks, lives, {id(t): author for t in tasks})
 
 
-def _round5(value: float) -> int:
-    return int(round(value / 5.0)) * 5
-
-
 # --- a province ---------------------------------------------------------------------------
 
 
@@ -238,7 +279,9 @@ def _province_label(province: Unit) -> str:
     return province.name if province.division_type == DivisionType.THANH_PHO else f"tỉnh {province.name}"
 
 
-def _seed_province(province: Unit, central: Central, accounts: dict[str, User], today: datetime.date) -> tuple[int, int]:
+def _seed_province(
+    province: Unit, central: Central, accounts: dict[str, User], today: datetime.date
+) -> tuple[int, int]:
     rng = random.Random(f"nq57-province-{province.code}")
     year = today.year
     label = _province_label(province)
@@ -252,17 +295,34 @@ def _seed_province(province: Unit, central: Central, accounts: dict[str, User], 
         implements=central.plan,
     )
     phases = [
-        PlanPhase.objects.create(plan=plan, name=f"6 tháng đầu năm {year}", sort_order=1,
-                                 start_date=datetime.date(year, 1, 1), end_date=datetime.date(year, 6, 30)),
-        PlanPhase.objects.create(plan=plan, name=f"6 tháng cuối năm {year}", sort_order=2,
-                                 start_date=datetime.date(year, 7, 1), end_date=datetime.date(year, 12, 31)),
+        PlanPhase.objects.create(
+            plan=plan,
+            name=f"6 tháng đầu năm {year}",
+            sort_order=1,
+            start_date=datetime.date(year, 1, 1),
+            end_date=datetime.date(year, 6, 30),
+        ),
+        PlanPhase.objects.create(
+            plan=plan,
+            name=f"6 tháng cuối năm {year}",
+            sort_order=2,
+            start_date=datetime.date(year, 7, 1),
+            end_date=datetime.date(year, 12, 31),
+        ),
     ]
     groups = {
         number: TaskGroup.objects.create(plan=plan, number=number, name=name)
         for number, name in enumerate(cat.PLAN_02_GROUPS, start=1)
     }
-    officer = accounts["tinh.vanphong"] if province.code == DEMO_COMMUNE_PROVINCE else _placeholder_officer(
-        f"tinh{province.code}.vanphong", province, Role.PROVINCE_OFFICER, f"Văn phòng Ban Chỉ đạo {label}"
+    officer = (
+        accounts["tinh.vanphong"]
+        if province.code == DEMO_COMMUNE_PROVINCE
+        else _placeholder_officer(
+            f"tinh{province.code}.vanphong",
+            province,
+            Role.PROVINCE_OFFICER,
+            f"Văn phòng Ban Chỉ đạo {label}",
+        )
     )
     leader_name = _person(rng)
     _ensure_committee(
@@ -271,7 +331,11 @@ def _seed_province(province: Unit, central: Central, accounts: dict[str, User], 
         f"{rng.randint(100, 900)}-QĐ/TU",
         datetime.date(2025, rng.randint(1, 3), rng.randint(1, 28)),
         [
-            (_person(rng), "Bí thư Tỉnh ủy" if province.division_type == DivisionType.TINH else "Bí thư Thành ủy", CommitteeRole.HEAD),
+            (
+                _person(rng),
+                "Bí thư Tỉnh ủy" if province.division_type == DivisionType.TINH else "Bí thư Thành ủy",
+                CommitteeRole.HEAD,
+            ),
             (leader_name, "Chủ tịch UBND", CommitteeRole.DEPUTY),
             (_person(rng), "Giám đốc Sở Khoa học và Công nghệ", CommitteeRole.STANDING_OFFICE),
             (_person(rng), "Giám đốc Sở Nội vụ", CommitteeRole.MEMBER),
@@ -288,8 +352,11 @@ def _seed_province(province: Unit, central: Central, accounts: dict[str, User], 
 
     def add(task: Task, life: Life, author: User, coordinating: list[Unit] = ()) -> Task:
         task.start_date, task.deadline = life.start, life.deadline
-        task.phase = phases[0] if life.deadline <= phases[0].end_date else (
-            phases[1] if life.deadline.year == year else None)
+        task.phase = (
+            phases[0]
+            if life.deadline <= phases[0].end_date
+            else (phases[1] if life.deadline.year == year else None)
+        )
         tasks.append(task)
         lives.append(life)
         authors[id(task)] = author
@@ -297,13 +364,23 @@ def _seed_province(province: Unit, central: Central, accounts: dict[str, User], 
             coordinators[id(task)] = list(coordinating)
         return task
 
-    def province_task(number: int, group: int, title: str, product: str, parent: Task | None = None, is_key=False):
+    def province_task(
+        number: int, group: int, title: str, product: str, parent: Task | None = None, is_key=False
+    ):
         life = build_life(rng, pick_scenario(rng, 0.6), today)
         return add(
             Task(
-                plan=plan, code=f"NV-{number:03d}", title=title, task_group=groups[group], parent=parent,
-                lead_unit=province, responsible_name=leader_name, responsible_position="Chủ tịch UBND",
-                approving_authority=f"Ban Chỉ đạo {label}", expected_product=product, is_key=is_key,
+                plan=plan,
+                code=f"NV-{number:03d}",
+                title=title,
+                task_group=groups[group],
+                parent=parent,
+                lead_unit=province,
+                responsible_name=leader_name,
+                responsible_position="Chủ tịch UBND",
+                approving_authority=f"Ban Chỉ đạo {label}",
+                expected_product=product,
+                is_key=is_key,
             ),
             life,
             officer,
@@ -313,12 +390,30 @@ def _seed_province(province: Unit, central: Central, accounts: dict[str, User], 
     number = 0
     for central_task in central.cascading_tasks:
         number += 1
-        province_task(number, central_task.task_group.number, central_task.title,
-                      central_task.expected_product, parent=central_task, is_key=True)
+        province_task(
+            number,
+            central_task.task_group.number,
+            central_task.title,
+            central_task.expected_product,
+            parent=central_task,
+            is_key=True,
+        )
     cascade_parents = []
     for group, title, product in cat.COMMUNE_TASKS:
         number += 1
-        cascade_parents.append((province_task(number, group, f"Chỉ đạo, đôn đốc 100% xã, phường thực hiện: {title.lower()}", product), group, title, product))
+        cascade_parents.append(
+            (
+                province_task(
+                    number,
+                    group,
+                    f"Chỉ đạo, đôn đốc 100% xã, phường thực hiện: {title.lower()}",
+                    product,
+                ),
+                group,
+                title,
+                product,
+            )
+        )
     total = PROVINCE_TASK_COUNTS.get(province.code, rng.randint(60, 120))
     used = set()
     while number < total:
@@ -341,10 +436,16 @@ def _seed_province(province: Unit, central: Central, accounts: dict[str, User], 
             life = build_life(crng, pick_scenario(crng, diligence), today)
             add(
                 Task(
-                    plan=plan, code=f"{parent.code}/{commune.code}", title=title, task_group=groups[group],
-                    parent=parent, lead_unit=commune, responsible_name=chair,
+                    plan=plan,
+                    code=f"{parent.code}/{commune.code}",
+                    title=title,
+                    task_group=groups[group],
+                    parent=parent,
+                    lead_unit=commune,
+                    responsible_name=chair,
                     responsible_position=f"Chủ tịch UBND {commune.name}",
-                    approving_authority=f"UBND {label}", expected_product=product,
+                    approving_authority=f"UBND {label}",
+                    expected_product=product,
                     is_key=parent.is_key,
                 ),
                 life,
@@ -360,7 +461,9 @@ def _person(rng: random.Random) -> str:
 
 def _placeholder_officer(username: str, unit: Unit, role: str, position: str) -> User:
     # Stands for a real official who has not logged in yet: no usable password.
-    user, created = User.objects.get_or_create(username=username, defaults={"position": position, "full_name": position})
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"position": position, "full_name": position}
+    )
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
@@ -375,13 +478,20 @@ def _commune_officers(province: Unit, communes: list[Unit], accounts: dict[str, 
     new_users = []
     for username, commune in usernames.items():
         if username not in existing:
-            user = User(username=username, full_name=f"Cán bộ {commune.name}", position="Công chức Văn phòng - Thống kê")
+            user = User(
+                username=username,
+                full_name=f"Cán bộ {commune.name}",
+                position="Công chức Văn phòng - Thống kê",
+            )
             user.set_unusable_password()
             new_users.append(user)
     User.objects.bulk_create(new_users, batch_size=1000)
     users = {u.username: u for u in User.objects.filter(username__in=usernames)}
     Membership.objects.bulk_create(
-        [Membership(user=users[name], unit=commune, role=Role.COMMUNE_OFFICER) for name, commune in usernames.items()],
+        [
+            Membership(user=users[name], unit=commune, role=Role.COMMUNE_OFFICER)
+            for name, commune in usernames.items()
+        ],
         ignore_conflicts=True,
         batch_size=1000,
     )
@@ -421,8 +531,16 @@ def _commune_committees(communes: list[Unit], accounts: dict[str, User]) -> None
         ):
             user = accounts["xa.lanhdao"] if is_demo and role == CommitteeRole.DEPUTY else None
             name = user.full_name if user else _person(rng)
-            members.append(CommitteeMember(committee=committee, full_name=name, position=position,
-                                           role=role, user=user, sort_order=order))
+            members.append(
+                CommitteeMember(
+                    committee=committee,
+                    full_name=name,
+                    position=position,
+                    role=role,
+                    user=user,
+                    sort_order=order,
+                )
+            )
     CommitteeMember.objects.bulk_create(members, batch_size=2000)
 
 
@@ -434,7 +552,11 @@ def _ensure_committee(unit, name, number, date, members, linked_user: User | Non
         return
     CommitteeMember.objects.bulk_create(
         CommitteeMember(
-            committee=committee, full_name=full_name, position=position, role=role, sort_order=order,
+            committee=committee,
+            full_name=full_name,
+            position=position,
+            role=role,
+            sort_order=order,
             user=linked_user if linked_user and role == CommitteeRole.DEPUTY else None,
         )
         for order, (full_name, position, role) in enumerate(members)
@@ -448,11 +570,19 @@ def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(rng.randint(7, 17), rng.randint(0, 59)), LOCAL_TZ)
 
 
-def _write_tasks(tasks: list[Task], lives: list[Life], authors: dict[int, User],
-                 coordinators: dict[int, list[Unit]] | None = None) -> tuple[int, int]:
+def _write_tasks(
+    tasks: list[Task],
+    lives: list[Life],
+    authors: dict[int, User],
+    coordinators: dict[int, list[Unit]] | None = None,
+) -> tuple[int, int]:
     rng = random.Random(len(tasks))
     for task, life in zip(tasks, lives, strict=True):
-        task.status, task.progress, task.completed_on = life.status, life.progress, life.completed_on
+        task.status, task.progress, task.completed_on = (
+            life.status,
+            life.progress,
+            life.completed_on,
+        )
         task.start_date, task.deadline = life.start, life.deadline
         task.version = 1 + len(life.steps)
         task.created_at = _at(life.created, rng)
@@ -479,15 +609,33 @@ def _write_tasks(tasks: list[Task], lives: list[Life], authors: dict[int, User],
     evidence_for = []
     for task, life in zip(tasks, lives, strict=True):
         author = authors[id(task)]
-        updates.append(TaskUpdate(task=task, author=author, created_at=task.created_at, kind=UpdateKind.CREATED,
-                                  version=1, status_after=TaskStatus.NOT_STARTED, progress_after=0,
-                                  note="Giao nhiệm vụ."))
+        updates.append(
+            TaskUpdate(
+                task=task,
+                author=author,
+                created_at=task.created_at,
+                kind=UpdateKind.CREATED,
+                version=1,
+                status_after=TaskStatus.NOT_STARTED,
+                progress_after=0,
+                note="Giao nhiệm vụ.",
+            )
+        )
         status, progress = TaskStatus.NOT_STARTED, 0
         for version, step in enumerate(life.steps, start=2):
             when = task.updated_at if version == task.version else _at(step.day, rng)
-            update = TaskUpdate(task=task, author=author, created_at=when, kind=UpdateKind.PROGRESS, version=version,
-                                status_before=status, status_after=step.status, progress_before=progress,
-                                progress_after=step.progress, note=step.note)
+            update = TaskUpdate(
+                task=task,
+                author=author,
+                created_at=when,
+                kind=UpdateKind.PROGRESS,
+                version=version,
+                status_before=status,
+                status_after=step.status,
+                progress_before=progress,
+                progress_after=step.progress,
+                note=step.note,
+            )
             updates.append(update)
             if step.status == TaskStatus.COMPLETED and author.has_usable_password():
                 evidence_for.append(update)
@@ -503,8 +651,13 @@ def _attach_evidence(updates: list[TaskUpdate]) -> None:
         text = f"Bao cao ket qua nhiem vu {update.task.code}"
         content = _tiny_pdf(text)
         digest = hashlib.sha256(content).hexdigest()
-        evidence = Evidence(update=update, original_name=f"bao-cao-ket-qua-{update.task.code.replace('/', '-')}.pdf",
-                            size=len(content), content_type="application/pdf", sha256=digest)
+        evidence = Evidence(
+            update=update,
+            original_name=f"bao-cao-ket-qua-{update.task.code.replace('/', '-')}.pdf",
+            size=len(content),
+            content_type="application/pdf",
+            sha256=digest,
+        )
         path = f"evidence/{digest[:2]}/{digest}"
         if not default_storage.exists(path):
             default_storage.save(path, ContentFile(content))
@@ -532,5 +685,8 @@ def _tiny_pdf(text: str) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)

@@ -58,8 +58,9 @@ def _days(n: int) -> datetime.timedelta:
     return datetime.timedelta(days=n)
 
 
-def _round5(value: float) -> int:
-    return max(0, min(100, int(round(value / 5.0)) * 5))
+def round5(value: float) -> int:
+    """Progress as officials report it: whole steps of 5%, within 0..100."""
+    return max(0, min(100, round(value / 5.0) * 5))
 
 
 def build_life(rng: random.Random, scenario: str, today: datetime.date) -> Life:
@@ -77,17 +78,17 @@ def build_life(rng: random.Random, scenario: str, today: datetime.date) -> Life:
     if scenario == "on_track":
         start = today - _days(r(20, 120))
         deadline = today + _days(r(30, 180))
-        progress = _round5(100 * _elapsed(start, deadline, today) + r(0, 15))
+        progress = round5(100 * _elapsed(start, deadline, today) + r(0, 15))
         return _finish(rng, scenario, start, deadline, TaskStatus.IN_PROGRESS, max(progress, 10), None, today)
     if scenario == "behind":
         start = today - _days(r(60, 150))
         deadline = today + _days(r(3, 25))
-        progress = _round5(100 * _elapsed(start, deadline, today) - r(35, 55))
+        progress = round5(100 * _elapsed(start, deadline, today) - r(35, 55))
         return _finish(rng, scenario, start, deadline, TaskStatus.IN_PROGRESS, max(progress, 5), None, today)
     if scenario == "overdue":
         start = today - _days(r(120, 250))
         deadline = today - _days(r(3, 60))
-        return _finish(rng, scenario, start, deadline, TaskStatus.IN_PROGRESS, _round5(r(20, 80)), None, today)
+        return _finish(rng, scenario, start, deadline, TaskStatus.IN_PROGRESS, round5(r(20, 80)), None, today)
     if scenario == "not_started_on_time":
         start = today + _days(r(5, 45))
         deadline = start + _days(r(60, 180))
@@ -103,11 +104,11 @@ def build_life(rng: random.Random, scenario: str, today: datetime.date) -> Life:
     if scenario == "paused":
         start = today - _days(r(60, 150))
         deadline = today + _days(r(10, 60))
-        return _finish(rng, scenario, start, deadline, TaskStatus.PAUSED, _round5(r(20, 50)), None, today)
+        return _finish(rng, scenario, start, deadline, TaskStatus.PAUSED, round5(r(20, 50)), None, today)
     if scenario == "cancelled":
         start = today - _days(r(60, 150))
         deadline = today + _days(r(10, 90))
-        return _finish(rng, scenario, start, deadline, TaskStatus.CANCELLED, _round5(r(0, 30)), None, today)
+        return _finish(rng, scenario, start, deadline, TaskStatus.CANCELLED, round5(r(0, 30)), None, today)
     raise ValueError(f"unknown scenario {scenario}")
 
 
@@ -137,7 +138,7 @@ def _finish(rng, scenario, start, deadline, status, progress, completed_on, toda
         day = started + _days(max(1, span * (i + 1) // (middle_count + 1)))
         if day >= last_day or day <= steps[-1].day:
             continue
-        value = _round5(previous + (target - previous) * (i + 1) / (middle_count + 1))
+        value = round5(previous + (target - previous) * (i + 1) / (middle_count + 1))
         value = max(value, previous)
         note_pool = cat.DIFFICULTY_NOTES if difficulty and rng.random() < 0.6 else cat.PROGRESS_NOTES
         note = rng.choice(note_pool).format(n=rng.randint(5, 400), p=value, k=rng.randint(2, 9))
@@ -155,6 +156,13 @@ def _finish(rng, scenario, start, deadline, status, progress, completed_on, toda
     elif steps[-1].progress != progress:
         day = max(last_day, steps[-1].day + _days(1))
         note = rng.choice(cat.DIFFICULTY_NOTES if difficulty else cat.PROGRESS_NOTES)
-        steps.append(Step(min(day, today), status, progress, note.format(n=rng.randint(5, 400), p=progress, k=rng.randint(2, 9))))
+        steps.append(
+            Step(
+                min(day, today),
+                status,
+                progress,
+                note.format(n=rng.randint(5, 400), p=progress, k=rng.randint(2, 9)),
+            )
+        )
     life.steps = steps
     return life

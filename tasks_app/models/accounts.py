@@ -76,6 +76,8 @@ class Membership(models.Model):
         allowed = ROLE_UNIT_KINDS.get(self.role, ())
         if self.unit_id and self.unit.kind not in allowed:
             raise ValidationError(
-                {"unit": _("The role “%(role)s” cannot be held in a unit of this kind.")
-                 % {"role": self.get_role_display()}}
+                {
+                    "unit": _("The role “%(role)s” cannot be held in a unit of this kind.")
+                    % {"role": self.get_role_display()}
+                }
             )

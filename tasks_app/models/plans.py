@@ -48,9 +48,7 @@ class Plan(models.Model):
             # Numbers such as "125/KH-UBND" repeat across provinces, not within one issuer.
             models.UniqueConstraint(fields=["issuing_unit", "code"], name="plan_code_per_issuer"),
             models.CheckConstraint(name="plan_code_not_blank", condition=~Q(code="")),
-            models.CheckConstraint(
-                name="plan_not_implementing_itself", condition=~Q(implements=F("id"))
-            ),
+            models.CheckConstraint(name="plan_not_implementing_itself", condition=~Q(implements=F("id"))),
         ]
 
     def __str__(self) -> str:
@@ -58,9 +56,7 @@ class Plan(models.Model):
 
 
 class PlanPhase(models.Model):
-    plan = models.ForeignKey(
-        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="phases"
-    )
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="phases")
     name = models.CharField(_("name"), max_length=200)
     sort_order = models.PositiveSmallIntegerField(_("order"))
     start_date = models.DateField(_("start date"))
@@ -72,9 +68,7 @@ class PlanPhase(models.Model):
         ordering = ["plan", "sort_order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "sort_order"], name="phase_order_per_plan"),
-            models.CheckConstraint(
-                name="phase_ends_after_start", condition=Q(end_date__gte=F("start_date"))
-            ),
+            models.CheckConstraint(name="phase_ends_after_start", condition=Q(end_date__gte=F("start_date"))),
         ]
 
     def __str__(self) -> str:

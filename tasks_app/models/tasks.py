@@ -116,26 +116,19 @@ class Task(models.Model):
             ),
             models.CheckConstraint(
                 name="task_completed_is_full_and_dated",
-                condition=~Q(status=TaskStatus.COMPLETED)
-                | (Q(progress=100) & Q(completed_on__isnull=False)),
+                condition=~Q(status=TaskStatus.COMPLETED) | (Q(progress=100) & Q(completed_on__isnull=False)),
             ),
             models.CheckConstraint(
                 name="task_completion_date_only_when_completed",
                 condition=Q(completed_on__isnull=True) | Q(status=TaskStatus.COMPLETED),
             ),
-            models.CheckConstraint(
-                name="task_status_valid", condition=Q(status__in=TaskStatus.values)
-            ),
+            models.CheckConstraint(name="task_status_valid", condition=Q(status__in=TaskStatus.values)),
             models.CheckConstraint(
                 name="task_has_responsible_person",
                 condition=Q(responsible_user__isnull=False) | ~Q(responsible_name=""),
             ),
-            models.CheckConstraint(
-                name="task_has_expected_product", condition=~Q(expected_product="")
-            ),
-            models.CheckConstraint(
-                name="task_has_approving_authority", condition=~Q(approving_authority="")
-            ),
+            models.CheckConstraint(name="task_has_expected_product", condition=~Q(expected_product="")),
+            models.CheckConstraint(name="task_has_approving_authority", condition=~Q(approving_authority="")),
             models.CheckConstraint(name="task_code_not_blank", condition=~Q(code="")),
             models.CheckConstraint(name="task_title_not_blank", condition=~Q(title="")),
             models.CheckConstraint(name="task_not_own_parent", condition=~Q(parent=F("id"))),
@@ -164,9 +157,7 @@ class TaskUpdate(models.Model):
     """Append-only history: one row per change to a task. Rows are never edited
     (a database trigger refuses UPDATE) and never deleted through the app."""
 
-    task = models.ForeignKey(
-        Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="updates"
-    )
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="updates")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),

@@ -34,7 +34,11 @@ class Command(BaseCommand):
         if result.changed:
             self.stdout.write(
                 _("Created %(created)d, updated %(updated)d, deactivated %(deactivated)d units.")
-                % {"created": result.created, "updated": result.updated, "deactivated": result.deactivated}
+                % {
+                    "created": result.created,
+                    "updated": result.updated,
+                    "deactivated": result.deactivated,
+                }
             )
         else:
             self.stdout.write(_("Units are already up to date: nothing changed."))

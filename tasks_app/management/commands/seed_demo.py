@@ -32,8 +32,12 @@ class Command(BaseCommand):
         if report.provinces_created:
             self.stdout.write(
                 _("Seeded %(n)d provinces: %(tasks)d tasks, %(updates)d updates in %(s).1f s.")
-                % {"n": len(report.provinces_created), "tasks": report.tasks,
-                   "updates": report.updates, "s": elapsed}
+                % {
+                    "n": len(report.provinces_created),
+                    "tasks": report.tasks,
+                    "updates": report.updates,
+                    "s": elapsed,
+                }
             )
         if report.provinces_skipped:
             self.stdout.write(

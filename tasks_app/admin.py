@@ -1,0 +1,397 @@
+"""Django admin for office staff. Task edits go through the actions layer, so every
+admin change is version-checked and recorded in the task's history."""
+
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tasks_app.actions.tasks import StaleTaskVersion, task_change, task_create
+from tasks_app.models import (
+    CommitteeMember,
+    Evidence,
+    Membership,
+    Plan,
+    PlanPhase,
+    SteeringCommittee,
+    Task,
+    TaskGroup,
+    TaskStatus,
+    TaskUpdate,
+    Unit,
+    UnitKind,
+    User,
+)
+
+admin.site.index_title = _("Resolution 57 task administration")
+
+OPEN_STATUSES = [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL]
+
+
+def province_filter(path: str) -> type[admin.SimpleListFilter]:
+    """A list filter by province, for any model that reaches a unit through `path`."""
+
+    class ProvinceFilter(admin.SimpleListFilter):
+        title = _("province")
+        parameter_name = "province"
+
+        def lookups(self, request, model_admin):
+            return Unit.objects.filter(kind=UnitKind.PROVINCE).order_by("name").values_list("pk", "name")
+
+        def queryset(self, request, queryset):
+            if self.value():
+                return queryset.filter(**{path: self.value()})
+            return queryset
+
+    return ProvinceFilter
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "deadline_window"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue (open, deadline passed)")),
+            ("7", _("Due within 7 days")),
+            ("30", _("Due within 30 days")),
+            ("this_year", _("Due this year")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        value = self.value()
+        if value == "overdue":
+            return queryset.filter(deadline__lt=today, status__in=OPEN_STATUSES)
+        if value in ("7", "30"):
+            end = today + datetime.timedelta(days=int(value))
+            return queryset.filter(deadline__range=(today, end), status__in=OPEN_STATUSES)
+        if value == "this_year":
+            return queryset.filter(deadline__year=today.year)
+        return queryset
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "division_type", "province", "is_active"]
+    list_filter = ["kind", "division_type", province_filter("province"), "is_active"]
+    search_fields = ["code", "name", "codename"]
+    list_select_related = ["province"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["province"]
+    list_per_page = 100
+
+
+class CommitteeMemberInline(admin.TabularInline):
+    model = CommitteeMember
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(SteeringCommittee)
+class SteeringCommitteeAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "decision_number", "decision_date"]
+    list_filter = ["unit__kind", province_filter("unit__province")]
+    search_fields = ["name", "unit__name", "decision_number"]
+    autocomplete_fields = ["unit"]
+    list_select_related = ["unit"]
+    inlines = [CommitteeMemberInline]
+
+
+@admin.register(CommitteeMember)
+class CommitteeMemberAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "position", "role", "committee"]
+    list_filter = ["role", province_filter("committee__unit__province")]
+    search_fields = ["full_name", "position", "committee__unit__name"]
+    autocomplete_fields = ["committee", "user"]
+    list_select_related = ["committee"]
+
+
+class PlanPhaseInline(admin.TabularInline):
+    model = PlanPhase
+    extra = 0
+
+
+class TaskGroupInline(admin.TabularInline):
+    model = TaskGroup
+    extra = 0
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "document_type", "issuing_unit", "issue_date", "implements"]
+    list_filter = ["document_type", "issuing_unit__kind", province_filter("issuing_unit__province")]
+    search_fields = ["code", "title", "issuing_unit__name"]
+    autocomplete_fields = ["issuing_unit", "implements"]
+    list_select_related = ["issuing_unit", "implements"]
+    date_hierarchy = "issue_date"
+    inlines = [PlanPhaseInline, TaskGroupInline]
+
+
+@admin.register(PlanPhase)
+class PlanPhaseAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "start_date", "end_date"]
+    search_fields = ["name", "plan__code"]
+    list_select_related = ["plan"]
+
+
+@admin.register(TaskGroup)
+class TaskGroupAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "plan"]
+    list_filter = [province_filter("plan__issuing_unit__province")]
+    search_fields = ["name", "plan__code"]
+    list_select_related = ["plan"]
+
+
+class TaskAdminForm(forms.ModelForm):
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_note = forms.CharField(
+        label=_("Note on this change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded in the task's history with your name and the time."),
+    )
+
+    class Meta:
+        model = Task
+        fields = [
+            "plan",
+            "code",
+            "title",
+            "description",
+            "task_group",
+            "phase",
+            "parent",
+            "lead_unit",
+            "coordinating_units",
+            "responsible_user",
+            "responsible_name",
+            "responsible_position",
+            "approving_authority",
+            "start_date",
+            "deadline",
+            "expected_product",
+            "status",
+            "progress",
+            "completed_on",
+            "is_key",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        group, phase, plan = cleaned.get("task_group"), cleaned.get("phase"), cleaned.get("plan")
+        if group and plan and group.plan_id != plan.pk:
+            self.add_error("task_group", _("This task group belongs to another plan."))
+        if phase and plan and phase.plan_id != plan.pk:
+            self.add_error("phase", _("This phase belongs to another plan."))
+        if self.instance.pk:
+            current = Task.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if cleaned.get("loaded_version") != current:
+                raise forms.ValidationError(stale_message(self.instance.pk))
+        return cleaned
+
+
+def stale_message(task_id: int) -> str:
+    last = TaskUpdate.objects.filter(task_id=task_id).select_related("author").order_by("-version").first()
+    who = str(last.author) if last and last.author else _("the system")
+    when = timezone.localtime(last.created_at).strftime("%d/%m/%Y %H:%M") if last else ""
+    return _(
+        "This task was changed by %(who)s at %(when)s after you opened it. "
+        "Reload the page to see their change, then apply yours again."
+    ) % {"who": who, "when": when}
+
+
+class TaskUpdateInline(admin.TabularInline):
+    model = TaskUpdate
+    fields = [
+        "version",
+        "created_at",
+        "author",
+        "status_before",
+        "status_after",
+        "progress_before",
+        "progress_after",
+        "note",
+        "changes",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-version"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    form = TaskAdminForm
+    list_display = ["code", "title", "lead_unit", "status", "progress", "deadline", "is_key"]
+    list_filter = [
+        province_filter("lead_unit__province"),
+        "plan",
+        "status",
+        DeadlineFilter,
+        "deadline",
+        "is_key",
+        "lead_unit__kind",
+    ]
+    search_fields = ["code", "title", "lead_unit__name", "responsible_name"]
+    list_select_related = ["lead_unit"]
+    autocomplete_fields = [
+        "plan",
+        "task_group",
+        "phase",
+        "parent",
+        "lead_unit",
+        "coordinating_units",
+        "responsible_user",
+    ]
+    readonly_fields = ["version", "created_by", "created_at", "updated_at"]
+    date_hierarchy = "deadline"
+    inlines = [TaskUpdateInline]
+    list_per_page = 50
+    show_full_result_count = False  # COUNT(*) over a million tasks on every page is wasted work
+
+    def save_model(self, request, obj, form, change):
+        note = form.cleaned_data.get("change_note", "")
+        coordinating = form.cleaned_data.get("coordinating_units")
+        if change:
+            task_change(
+                task=obj,
+                expected_version=form.cleaned_data["loaded_version"],
+                author=request.user,
+                note=note,
+                coordinating_units=coordinating,
+            )
+        else:
+            task_create(task=obj, author=request.user, coordinating_units=coordinating or (), note=note)
+
+    def save_related(self, request, form, formsets, change):
+        # Coordinating units were saved and recorded by the action in save_model.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleTaskVersion as exc:
+            # Someone saved between our check and the write; the transaction rolled back.
+            messages.error(request, stale_message(exc.current.pk))
+            return redirect(request.path)
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    fields = ["original_name", "file", "size", "content_type", "sha256"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is append-only: staff can read it, never edit or delete it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TaskUpdate)
+class TaskUpdateAdmin(ReadOnlyAdmin):
+    list_display = [
+        "task",
+        "version",
+        "kind",
+        "author",
+        "created_at",
+        "status_after",
+        "progress_after",
+    ]
+    list_filter = [
+        "kind",
+        "status_after",
+        province_filter("task__lead_unit__province"),
+        "created_at",
+    ]
+    search_fields = ["task__code", "task__title", "note", "author__username", "author__full_name"]
+    list_select_related = ["task", "author"]
+    date_hierarchy = "created_at"
+    inlines = [EvidenceInline]
+    show_full_result_count = False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "update", "size", "content_type", "sha256"]
+    list_filter = ["content_type"]
+    search_fields = ["original_name", "sha256", "update__task__code"]
+    list_select_related = ["update__task"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "position", "is_active", "is_staff", "last_login"]
+    search_fields = ["username", "full_name", "email"]
+    list_filter = [
+        "is_active",
+        "is_staff",
+        "memberships__role",
+        province_filter("memberships__unit__province"),
+    ]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "position", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "position", "password1", "password2"),
+            },
+        ),
+    )
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        # The role/province filters join memberships; one row per user all the same.
+        return super().get_queryset(request).distinct()
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit", "created_at"]
+    list_filter = ["role", "unit__kind", province_filter("unit__province")]
+    search_fields = ["user__username", "user__full_name", "unit__name", "unit__code"]
+    autocomplete_fields = ["user", "unit"]
+    list_select_related = ["user", "unit"]

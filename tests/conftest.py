@@ -1,0 +1,74 @@
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+
+from tasks_app.models import Plan, Task, TaskStatus, Unit, UnitKind, User
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # The real hierarchy is reference data every test stands on; load it once.
+    with django_db_blocker.unblock():
+        call_command("load_units", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture
+def root(db) -> Unit:
+    return Unit.objects.get(kind=UnitKind.CENTRAL)
+
+
+@pytest.fixture
+def nghe_an(db) -> Unit:
+    return Unit.objects.get(code="40")
+
+
+@pytest.fixture
+def commune(nghe_an) -> Unit:
+    return Unit.objects.filter(province=nghe_an, kind=UnitKind.COMMUNE).order_by("code").first()
+
+
+@pytest.fixture
+def plan(nghe_an) -> Plan:
+    return Plan.objects.create(
+        issuing_unit=nghe_an,
+        code="125/KH-UBND",
+        title="Kế hoạch thử nghiệm",
+        issue_date=datetime.date(2026, 1, 15),
+    )
+
+
+@pytest.fixture
+def alice(db) -> User:
+    """A commune officer."""
+    return User.objects.create_user("alice", password="x", full_name="Nguyễn Thị An")
+
+
+@pytest.fixture
+def staff_admin(db) -> User:
+    return User.objects.create_superuser("root", password="x", full_name="Quản trị")
+
+
+@pytest.fixture
+def make_task(plan, commune):
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides) -> Task:
+        fields = {
+            "plan": plan,
+            "code": f"T-{next(counter):04d}",
+            "title": "Số hóa hồ sơ hộ tịch",
+            "lead_unit": commune,
+            "responsible_name": "Phạm Văn Bình",
+            "approving_authority": "UBND tỉnh Nghệ An",
+            "start_date": datetime.date(2026, 1, 1),
+            "deadline": datetime.date(2026, 6, 30),
+            "expected_product": "Báo cáo kết quả số hóa",
+            "status": TaskStatus.IN_PROGRESS,
+            "progress": 40,
+        }
+        fields.update(overrides)
+        return Task.objects.create(**fields)
+
+    return make

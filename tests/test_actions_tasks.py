@@ -1,0 +1,94 @@
+import datetime
+
+import pytest
+
+from tasks_app.actions.tasks import StaleTaskVersion, task_change, task_create
+from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UpdateKind
+
+
+def new_task(plan, commune, **fields) -> Task:
+    values = {
+        "plan": plan,
+        "code": "NV-1",
+        "title": "Kết nối mạng",
+        "lead_unit": commune,
+        "responsible_name": "Lê Văn Nam",
+        "approving_authority": "UBND tỉnh",
+        "start_date": datetime.date(2026, 1, 1),
+        "deadline": datetime.date(2026, 3, 31),
+        "expected_product": "Biên bản nghiệm thu",
+    }
+    values.update(fields)
+    return Task(**values)
+
+
+def test_creating_a_task_records_who_and_when(plan, commune, alice):
+    task = task_create(task=new_task(plan, commune), author=alice, note="Giao nhiệm vụ")
+    update = task.updates.get()
+    assert (update.kind, update.version, update.author, update.note) == (
+        UpdateKind.CREATED,
+        1,
+        alice,
+        "Giao nhiệm vụ",
+    )
+    assert task.created_by == alice and task.version == 1
+
+
+def test_a_change_bumps_the_version_and_records_before_and_after(plan, commune, alice):
+    task = task_create(task=new_task(plan, commune), author=alice)
+    task.status, task.progress = TaskStatus.IN_PROGRESS, 30
+    task.deadline = datetime.date(2026, 4, 30)
+    update = task_change(task=task, expected_version=1, author=alice, note="Gia hạn")
+    task.refresh_from_db()
+    assert task.version == 2
+    assert (update.status_before, update.status_after) == (
+        TaskStatus.NOT_STARTED,
+        TaskStatus.IN_PROGRESS,
+    )
+    assert (update.progress_before, update.progress_after) == (0, 30)
+    assert update.changes == {"deadline": ["2026-03-31", "2026-04-30"]}
+    assert update.kind == UpdateKind.EDITED
+
+
+def test_a_stale_version_is_refused_and_nothing_is_written(plan, commune, alice):
+    task = task_create(task=new_task(plan, commune), author=alice)
+    first = Task.objects.get(pk=task.pk)
+    second = Task.objects.get(pk=task.pk)
+    first.progress = 20
+    task_change(task=first, expected_version=1, author=alice)
+    second.progress = 60
+    with pytest.raises(StaleTaskVersion) as excinfo:
+        task_change(task=second, expected_version=1, author=alice)
+    assert excinfo.value.current.progress == 20
+    task.refresh_from_db()
+    assert (task.progress, task.version, task.updates.count()) == (20, 2, 2)
+
+
+def test_completing_sets_full_progress_and_the_date(plan, commune, alice):
+    task = task_create(task=new_task(plan, commune), author=alice)
+    task.status = TaskStatus.COMPLETED
+    task_change(task=task, expected_version=1, author=alice, note="Xong")
+    task.refresh_from_db()
+    assert task.progress == 100 and task.completed_on is not None
+
+
+def test_reopening_clears_the_completion_date(plan, commune, alice):
+    task = task_create(task=new_task(plan, commune, status=TaskStatus.COMPLETED), author=alice)
+    task.status, task.progress = TaskStatus.IN_PROGRESS, 80
+    task_change(task=task, expected_version=1, author=alice, note="Mở lại")
+    task.refresh_from_db()
+    assert task.completed_on is None
+
+
+def test_coordinating_units_changes_are_recorded(plan, commune, alice):
+    task = task_create(task=new_task(plan, commune), author=alice)
+    ministry = Unit.objects.get(code="TW-BKHCN")
+    update = task_change(task=task, expected_version=1, author=alice, coordinating_units=[ministry])
+    assert update.changes["coordinating_units"] == [[], ["Bộ Khoa học và Công nghệ"]]
+    assert list(task.coordinating_units.all()) == [ministry]
+
+
+def test_saving_without_a_change_records_nothing(plan, commune, alice):
+    task = task_create(task=new_task(plan, commune), author=alice)
+    assert task_change(task=task, expected_version=1, author=alice) is None
+    assert TaskUpdate.objects.filter(task=task).count() == 1

@@ -1,0 +1,208 @@
+"""Office staff use the admin in Vietnamese; task edits there are version-checked and audited."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from tasks_app.actions.tasks import task_change
+from tasks_app.models import (
+    CommitteeMember,
+    Evidence,
+    Membership,
+    Plan,
+    PlanPhase,
+    SteeringCommittee,
+    Task,
+    TaskGroup,
+    TaskStatus,
+    TaskUpdate,
+    Unit,
+    User,
+)
+
+ALL_MODELS = [
+    Unit,
+    SteeringCommittee,
+    CommitteeMember,
+    Plan,
+    PlanPhase,
+    TaskGroup,
+    Task,
+    TaskUpdate,
+    Evidence,
+    User,
+    Membership,
+]
+
+
+@pytest.fixture
+def admin_client(client, staff_admin):
+    client.force_login(staff_admin)
+    return client
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_every_model_has_a_working_list_page(admin_client, make_task, model):
+    make_task()
+    response = admin_client.get(reverse(f"admin:tasks_app_{model._meta.model_name}_changelist"))
+    assert response.status_code == 200
+
+
+def test_the_admin_speaks_vietnamese(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+    body = response.content.decode()
+    assert 'lang="vi"' in body
+    assert "Nhiệm vụ" in body and "Đơn vị" in body and "Kế hoạch" in body
+
+
+def test_english_is_available(admin_client):
+    admin_client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
+    body = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'lang="en"' in body and "Tasks" in body
+
+
+def test_tasks_filter_by_province_status_and_deadline(admin_client, make_task, nghe_an):
+    quang_tri_commune = Unit.objects.filter(province__code="44", kind="commune").first()
+    make_task(code="NA-OVERDUE", deadline=datetime.date(2020, 1, 31), start_date=datetime.date(2020, 1, 1))
+    make_task(code="QT-1", lead_unit=quang_tri_commune, deadline=datetime.date(2030, 1, 1))
+    url = reverse("admin:tasks_app_task_changelist")
+    body = admin_client.get(url, {"province": nghe_an.pk}).content.decode()
+    assert "NA-OVERDUE" in body and "QT-1" not in body
+    body = admin_client.get(url, {"deadline_window": "overdue"}).content.decode()
+    assert "NA-OVERDUE" in body and "QT-1" not in body
+    body = admin_client.get(url, {"status__exact": "completed"}).content.decode()
+    assert "NA-OVERDUE" not in body
+    body = admin_client.get(url, {"q": "QT-1"}).content.decode()
+    assert "QT-1" in body and "NA-OVERDUE" not in body
+
+
+def task_form(task: Task, **changes) -> dict:
+    data = {
+        "plan": task.plan_id,
+        "code": task.code,
+        "title": task.title,
+        "description": task.description,
+        "task_group": "",
+        "phase": "",
+        "parent": "",
+        "lead_unit": task.lead_unit_id,
+        "coordinating_units": [],
+        "responsible_user": "",
+        "responsible_name": task.responsible_name,
+        "responsible_position": "",
+        "approving_authority": task.approving_authority,
+        "start_date": task.start_date.strftime("%d/%m/%Y"),
+        "deadline": task.deadline.strftime("%d/%m/%Y"),
+        "expected_product": task.expected_product,
+        "status": task.status,
+        "progress": task.progress,
+        "completed_on": "",
+        "loaded_version": task.version,
+        "change_note": "",
+        "updates-TOTAL_FORMS": "0",
+        "updates-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_admin_edit_is_recorded_with_who_and_what(admin_client, make_task, staff_admin):
+    task = make_task()
+    response = admin_client.post(
+        change_url(task),
+        task_form(task, deadline="31/07/2026", progress=55, change_note="Gia hạn theo chỉ đạo"),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    task.refresh_from_db()
+    assert task.version == 2 and task.progress == 55 and task.deadline == datetime.date(2026, 7, 31)
+    update = TaskUpdate.objects.get(task=task)
+    assert update.author == staff_admin and update.note == "Gia hạn theo chỉ đạo"
+    assert update.changes == {"deadline": ["2026-06-30", "2026-07-31"]}
+
+
+def test_a_stale_admin_form_is_refused_without_overwriting(admin_client, make_task, alice):
+    task = make_task()
+    stale = task_form(task, progress=90)
+    fresh = Task.objects.get(pk=task.pk)
+    fresh.progress = 70
+    task_change(task=fresh, expected_version=1, author=alice, note="Cập nhật từ xã")
+    response = admin_client.post(change_url(task), stale)
+    assert response.status_code == 200
+    assert "Nguyễn Thị An" in response.content.decode()
+    task.refresh_from_db()
+    assert task.progress == 70 and task.version == 2
+
+
+def test_an_invalid_task_gets_a_form_error_not_a_500(admin_client, make_task):
+    task = make_task()
+    response = admin_client.post(change_url(task), task_form(task, deadline="01/01/2025"))
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    task.refresh_from_db()
+    assert task.version == 1
+
+
+def test_history_cannot_be_edited_or_deleted_in_the_admin(admin_client, make_task):
+    task = make_task()
+    update = TaskUpdate.objects.create(
+        task=task,
+        kind="progress",
+        version=2,
+        status_after=TaskStatus.IN_PROGRESS,
+        progress_after=40,
+    )
+    assert admin_client.post(change_url(update), {"note": "sửa"}).status_code == 403
+    delete_url = reverse("admin:tasks_app_taskupdate_delete", args=[update.pk])
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert TaskUpdate.objects.filter(pk=update.pk).exists()
+
+
+def test_officials_without_staff_rights_cannot_enter_the_admin(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("admin:tasks_app_task_changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_membership_must_fit_the_unit_kind(admin_client, alice, nghe_an):
+    response = admin_client.post(
+        reverse("admin:tasks_app_membership_add"),
+        {"user": alice.pk, "unit": nghe_an.pk, "role": "commune_officer"},
+    )
+    assert response.status_code == 200
+    assert not Membership.objects.filter(user=alice).exists()
+
+
+def test_creating_a_task_in_the_admin_records_its_creation(admin_client, plan, commune, staff_admin):
+    data = task_form(
+        Task(
+            plan=plan,
+            code="NV-NEW",
+            title="Nhiệm vụ mới",
+            lead_unit=commune,
+            responsible_name="Trần Văn Tú",
+            approving_authority="UBND tỉnh",
+            start_date=datetime.date(2026, 2, 1),
+            deadline=datetime.date(2026, 9, 30),
+            expected_product="Báo cáo",
+            status="not_started",
+            progress=0,
+            version=1,
+        )
+    )
+    data.pop("loaded_version")
+    response = admin_client.post(reverse("admin:tasks_app_task_add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    task = Task.objects.get(code="NV-NEW")
+    assert task.created_by == staff_admin
+    assert task.updates.get().kind == "created"
+
+
+def test_dates_show_as_dd_mm_yyyy(admin_client, make_task):
+    make_task(code="D-1", deadline=datetime.date(2026, 6, 30))
+    body = admin_client.get(reverse("admin:tasks_app_task_changelist")).content.decode()
+    assert "30/06/2026" in body

@@ -1,0 +1,159 @@
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F, Max, Q
+
+from tasks_app.demo.seed import DEMO_PASSWORD
+from tasks_app.models import (
+    CommitteeMember,
+    Membership,
+    Plan,
+    Role,
+    SteeringCommittee,
+    Task,
+    TaskStatus,
+    TaskUpdate,
+    Unit,
+    UnitKind,
+    User,
+)
+
+TODAY = datetime.date(2026, 11, 21)
+OPEN = [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL]
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--today", "21/11/2026", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(db) -> str:
+    return seed()
+
+
+def test_every_task_is_complete_by_6_ro(seeded):
+    tasks = Task.objects.all()
+    assert tasks.count() > 3000
+    assert not tasks.filter(Q(expected_product="") | Q(approving_authority="")).exists()
+    assert not tasks.filter(responsible_user__isnull=True, responsible_name="").exists()
+    assert not tasks.filter(deadline__lt=F("start_date")).exists()
+
+
+def test_each_demo_province_has_60_to_120_own_tasks(seeded):
+    per_province = (
+        Task.objects.filter(lead_unit__kind=UnitKind.PROVINCE)
+        .values("lead_unit__name")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["lead_unit__name"]: row["n"] for row in per_province}
+    assert set(counts) == {"Nghệ An", "Quảng Trị", "Thành phố Đà Nẵng"}
+    assert all(60 <= n <= 120 for n in counts.values())
+    assert counts["Nghệ An"] == 102
+
+
+def test_cascaded_tasks_point_to_a_parent_of_their_province(seeded):
+    commune_tasks = Task.objects.filter(lead_unit__kind=UnitKind.COMMUNE)
+    assert commune_tasks.exists()
+    assert not commune_tasks.filter(parent__isnull=True).exists()
+    assert not commune_tasks.exclude(parent__lead_unit=F("lead_unit__province")).exists()
+    # Every commune of a demo province received the cascade.
+    for code in ("40", "44", "48"):
+        communes = Unit.objects.filter(province__code=code, kind=UnitKind.COMMUNE)
+        assert communes.exclude(led_tasks__isnull=False).count() == 0
+
+
+def test_provinces_plans_implement_plan_02(seeded):
+    plan_02 = Plan.objects.get(code="02-KH/BCĐTW")
+    assert plan_02.implements.code == "57-NQ/TW"
+    assert plan_02.phases.count() == 2 and plan_02.task_groups.count() == 8
+    assert Plan.objects.filter(implements=plan_02, issuing_unit__kind=UnitKind.PROVINCE).count() == 3
+
+
+def test_every_state_appears(seeded):
+    tasks = Task.objects.all()
+    for status in TaskStatus.values:
+        assert tasks.filter(status=status).exists(), status
+    assert tasks.filter(status=TaskStatus.COMPLETED, completed_on__lte=F("deadline")).exists()
+    assert tasks.filter(status=TaskStatus.COMPLETED, completed_on__gt=F("deadline")).exists()
+    assert tasks.filter(status__in=OPEN, deadline__lt=TODAY).exists()  # overdue
+    assert tasks.filter(status=TaskStatus.NOT_STARTED, start_date__lt=TODAY).exists()  # late start
+    assert tasks.filter(status=TaskStatus.NOT_STARTED, start_date__gt=TODAY).exists()
+    soon = TODAY + datetime.timedelta(days=25)
+    assert tasks.filter(
+        status=TaskStatus.IN_PROGRESS, deadline__range=(TODAY, soon), progress__lte=40
+    ).exists()
+
+
+def test_histories_lead_to_the_current_state(seeded):
+    tasks = Task.objects.annotate(n=Count("updates"), last=Max("updates__version"))
+    assert not tasks.exclude(n=F("version")).exists()
+    assert not tasks.exclude(last=F("version")).exists()
+    mismatched = TaskUpdate.objects.filter(version=F("task__version")).exclude(
+        status_after=F("task__status"), progress_after=F("task__progress")
+    )
+    assert not mismatched.exists()
+    assert not TaskUpdate.objects.filter(created_at__date__gt=TODAY + datetime.timedelta(days=1)).exists()
+    assert TaskUpdate.objects.exclude(note="").count() == TaskUpdate.objects.count()
+    assert not TaskUpdate.objects.filter(author__isnull=True).exists()
+
+
+def test_there_is_one_account_per_role(seeded):
+    for role in Role.values:
+        members = Membership.objects.filter(
+            role=role,
+            user__username__in=[
+                "admin",
+                "tw.theodoi",
+                "tinh.lanhdao",
+                "tinh.vanphong",
+                "xa.lanhdao",
+                "xa.canbo",
+            ],
+        )
+        assert members.count() == 1, role
+    officer = User.objects.get(username="xa.canbo")
+    leader = User.objects.get(username="xa.lanhdao")
+    assert officer.memberships.get().unit == leader.memberships.get().unit
+    assert officer.check_password(DEMO_PASSWORD)
+    assert User.objects.get(username="admin").is_superuser
+    assert not User.objects.get(username="tinh.lanhdao").is_staff
+    for username in ("admin", "xa.canbo", "tinh.lanhdao"):
+        assert username in seeded
+    assert DEMO_PASSWORD in seeded
+
+
+def test_steering_committees_have_members(seeded):
+    assert SteeringCommittee.objects.filter(unit__kind=UnitKind.PROVINCE).count() == 3
+    committees = SteeringCommittee.objects.annotate(heads=Count("members", filter=Q(members__role="head")))
+    assert not committees.exclude(heads=1).exists()
+    assert CommitteeMember.objects.filter(user__username="xa.lanhdao").exists()
+
+
+def test_a_rerun_duplicates_nothing(seeded):
+    counts = [
+        m.objects.count()
+        for m in (Task, TaskUpdate, Plan, User, Membership, SteeringCommittee, CommitteeMember)
+    ]
+    output = seed()
+    assert [
+        m.objects.count()
+        for m in (Task, TaskUpdate, Plan, User, Membership, SteeringCommittee, CommitteeMember)
+    ] == counts
+    assert "3" in output and DEMO_PASSWORD in output
+
+
+def test_real_passwords_have_no_default(db):
+    user = User.objects.create_user("someone")
+    assert not user.has_usable_password()
+
+
+@pytest.mark.slow
+def test_national_scale_fills_every_commune(db):
+    seed("--scale", "national")
+    assert Plan.objects.filter(issuing_unit__kind=UnitKind.PROVINCE).count() == 34
+    communes_without_tasks = Unit.objects.filter(kind=UnitKind.COMMUNE, led_tasks__isnull=True)
+    assert communes_without_tasks.count() == 0

@@ -1,0 +1,95 @@
+"""The settings module read under different environments, without touching the running one."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+import nq57
+
+SETTINGS_FILE = Path(nq57.__file__).parent / "settings.py"
+VARIABLES = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "TIME_ZONE",
+    "LANGUAGE_CODE",
+    "SESSION_IDLE_SECONDS",
+]
+
+
+@pytest.fixture
+def load(monkeypatch):
+    def load_with(**env) -> dict:
+        for name in VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(SETTINGS_FILE))
+
+    return load_with
+
+
+def test_without_database_url_it_uses_a_sqlite_file(load):
+    s = load(DEBUG="1")
+    assert s["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert str(s["DATABASES"]["default"]["NAME"]).endswith("db.sqlite3")
+
+
+def test_with_database_url_it_uses_postgresql(load):
+    s = load(DEBUG="1", DATABASE_URL="postgres://nq57:pw@db.example:5433/nq57")
+    db = s["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("db.example", 5433, "nq57", "nq57")
+    assert db["CONN_HEALTH_CHECKS"] is True
+
+
+def test_without_redis_jobs_run_in_process_and_cache_is_local(load):
+    s = load(DEBUG="1")
+    assert s["CELERY_TASK_ALWAYS_EAGER"] is True
+    assert s["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
+
+
+def test_with_redis_it_is_broker_result_store_and_cache(load):
+    s = load(DEBUG="1", REDIS_URL="redis://cache.example:6379/2")
+    assert s["CELERY_TASK_ALWAYS_EAGER"] is False
+    assert s["CELERY_BROKER_URL"] == s["CELERY_RESULT_BACKEND"] == "redis://cache.example:6379/2"
+    assert s["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
+    assert s["CACHES"]["default"]["LOCATION"] == "redis://cache.example:6379/2"
+
+
+def test_it_refuses_to_start_without_debug_on_the_default_key(load):
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        load()
+
+
+def test_with_a_secret_key_it_starts_without_debug(load):
+    s = load(SECRET_KEY="x" * 50, ALLOWED_HOSTS="nq57.example.vn, www.nq57.example.vn")
+    assert s["DEBUG"] is False and s["SECRET_KEY"] == "x" * 50
+    assert s["ALLOWED_HOSTS"] == ["nq57.example.vn", "www.nq57.example.vn"]
+    assert s["SESSION_COOKIE_SECURE"] is True
+
+
+def test_debug_accepts_only_clear_values(load):
+    with pytest.raises(ValueError, match="DEBUG"):
+        load(DEBUG="maybe")
+
+
+def test_defaults_are_vietnamese_and_hanoi_time(load):
+    s = load(DEBUG="1")
+    assert s["LANGUAGE_CODE"] == "vi" and s["TIME_ZONE"] == "Asia/Ho_Chi_Minh"
+    assert dict(s["LANGUAGES"]).keys() == {"vi", "en"}
+    assert s["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "[::1]"]
+
+
+def test_language_and_time_zone_can_be_set(load):
+    s = load(DEBUG="1", LANGUAGE_CODE="en", TIME_ZONE="UTC", SESSION_IDLE_SECONDS="600")
+    assert (s["LANGUAGE_CODE"], s["TIME_ZONE"], s["SESSION_COOKIE_AGE"]) == ("en", "UTC", 600)
+
+
+def test_an_unsupported_language_is_refused(load):
+    with pytest.raises(ImproperlyConfigured, match="LANGUAGE_CODE"):
+        load(DEBUG="1", LANGUAGE_CODE="fr")
