@@ -206,3 +206,8 @@ def test_dates_show_as_dd_mm_yyyy(admin_client, make_task):
     make_task(code="D-1", deadline=datetime.date(2026, 6, 30))
     body = admin_client.get(reverse("admin:tasks_app_task_changelist")).content.decode()
     assert "30/06/2026" in body
+
+
+def test_the_admin_offers_a_language_switch_that_works_without_javascript(admin_client):
+    body = admin_client.get(reverse("admin:index")).content.decode()
+    assert f'action="{reverse("set_language")}"' in body and 'name="language"' in body

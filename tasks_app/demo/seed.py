@@ -288,7 +288,10 @@ def _seed_province(
     plan = Plan.objects.create(
         issuing_unit=province,
         code=f"{rng.randint(100, 480)}/KH-UBND",
-        title=f"Kế hoạch thực hiện Nghị quyết số 57-NQ/TW và Kế hoạch số 02-KH/BCĐTW trên địa bàn {label} năm {year}",
+        title=(
+            "Kế hoạch thực hiện Nghị quyết số 57-NQ/TW và Kế hoạch số 02-KH/BCĐTW "
+            f"trên địa bàn {label} năm {year}"
+        ),
         document_type=DocumentType.PLAN,
         issue_date=datetime.date(year, 1, rng.randint(10, 28)),
         signed_by=_person(rng),

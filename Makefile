@@ -1,0 +1,51 @@
+# The commands people run. `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo test test-fast lint format messages serve clean-demo
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Installs, migrates, loads the real provinces and communes, seeds the demo and serves it.
+# Embedded defaults: SQLite file and in-process jobs, so no server is needed.
+demo: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py load_units
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@echo "NQ57 Monitor: http://$(HOST):$(PORT)/"
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole suite. Honours DATABASE_URL and REDIS_URL (CI sets both); SQLite otherwise.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Without the national-scale seed.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-extract translatable strings after changing them, then translate and compile.
+messages: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l vi -i ".venv/*" -i "tests/*" --no-location
+	DEBUG=1 $(BIN)/python manage.py compilemessages -i .venv
+
+clean-demo:
+	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf var/media
