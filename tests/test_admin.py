@@ -211,3 +211,9 @@ def test_dates_show_as_dd_mm_yyyy(admin_client, make_task):
 def test_the_admin_offers_a_language_switch_that_works_without_javascript(admin_client):
     body = admin_client.get(reverse("admin:index")).content.decode()
     assert f'action="{reverse("set_language")}"' in body and 'name="language"' in body
+
+
+def test_admin_pages_have_a_title_and_the_brand(admin_client):
+    body = admin_client.get(reverse("admin:tasks_app_task_changelist")).content.decode()
+    assert "<title>Chọn nhiệm vụ để thay đổi | NQ57 Monitor</title>" in body
+    assert '<div id="site-name"><a href="/admin/">NQ57 Monitor</a></div>' in body
