@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tasks_app.actions.tasks import StaleTaskVersion, task_change, task_create
+from tasks_app.actions.tasks import EDITABLE_FIELDS, StaleTaskVersion, task_change, task_create
 from tasks_app.models import (
     CommitteeMember,
     Evidence,
@@ -158,28 +158,7 @@ class TaskAdminForm(forms.ModelForm):
 
     class Meta:
         model = Task
-        fields = [
-            "plan",
-            "code",
-            "title",
-            "description",
-            "task_group",
-            "phase",
-            "parent",
-            "lead_unit",
-            "coordinating_units",
-            "responsible_user",
-            "responsible_name",
-            "responsible_position",
-            "approving_authority",
-            "start_date",
-            "deadline",
-            "expected_product",
-            "status",
-            "progress",
-            "completed_on",
-            "is_key",
-        ]
+        fields = EDITABLE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
 
-# Fields whose change is recorded in TaskUpdate.changes (status and progress have columns).
-DETAIL_FIELDS = (
+# Every field a person may edit on a task, in the order forms show them.
+EDITABLE_FIELDS = (
     "plan",
     "code",
     "title",
@@ -20,6 +20,7 @@ DETAIL_FIELDS = (
     "phase",
     "parent",
     "lead_unit",
+    "coordinating_units",
     "responsible_user",
     "responsible_name",
     "responsible_position",
@@ -27,9 +28,14 @@ DETAIL_FIELDS = (
     "start_date",
     "deadline",
     "expected_product",
+    "status",
+    "progress",
     "completed_on",
     "is_key",
 )
+# Status and progress have their own columns in TaskUpdate; coordinating units are diffed
+# as a set. The rest are recorded in TaskUpdate.changes.
+DETAIL_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("status", "progress", "coordinating_units"))
 
 
 class StaleTaskVersion(Exception):
