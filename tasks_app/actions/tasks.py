@@ -109,11 +109,13 @@ def task_change(
     _apply_completion_rules(task)
     changes = _detail_changes(current, task)
     if coordinating_units is not None:
-        before = set(current.coordinating_units.values_list("pk", flat=True))
+        before_units = list(current.coordinating_units.all())
         after_units = list(coordinating_units)
-        if before != {u.pk for u in after_units}:
-            old_names = sorted(str(u) for u in current.coordinating_units.all())
-            changes["coordinating_units"] = [old_names, sorted(str(u) for u in after_units)]
+        if {u.pk for u in before_units} != {u.pk for u in after_units}:
+            changes["coordinating_units"] = [
+                sorted(str(u) for u in before_units),
+                sorted(str(u) for u in after_units),
+            ]
             task.coordinating_units.set(after_units)
     status_changed = current.status != task.status
     progress_changed = current.progress != task.progress

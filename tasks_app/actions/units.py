@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from tasks_app.models import DivisionType, Unit, UnitKind
@@ -188,13 +189,6 @@ def units_load(*, records: list[UnitRecord]) -> LoadResult:
     listed = {r.code for r in records}
     result.deactivated = Unit.objects.filter(is_active=True).exclude(code__in=listed).update(is_active=False)
     active = Unit.objects.filter(is_active=True)
-    result.counts = Counter(
-        {f"{row['kind']}:{row['division_type']}": row["n"] for row in _count_by_type(active)}
-    )
+    by_type = active.values("kind", "division_type").annotate(n=Count("id")).order_by()
+    result.counts = Counter({f"{row['kind']}:{row['division_type']}": row["n"] for row in by_type})
     return result
-
-
-def _count_by_type(queryset):
-    from django.db.models import Count
-
-    return queryset.values("kind", "division_type").annotate(n=Count("id")).order_by()

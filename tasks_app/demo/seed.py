@@ -72,7 +72,8 @@ def seed_demo(*, scale: str, today: datetime.date, log: Callable[[str], None] = 
         else list(DEMO_PROVINCE_CODES)
     )
     with transaction.atomic():
-        accounts = _ensure_accounts(root, report)
+        demo_commune = _demo_commune()
+        accounts = _ensure_accounts(root, demo_commune, report)
         central = _ensure_central(root, accounts["tw.theodoi"], today)
     for code in sorted(codes):
         province = Unit.objects.get(code=code, kind=UnitKind.PROVINCE)
@@ -80,7 +81,7 @@ def seed_demo(*, scale: str, today: datetime.date, log: Callable[[str], None] = 
             report.provinces_skipped.append(province.name)
             continue
         with transaction.atomic():
-            tasks, updates = _seed_province(province, central, accounts, today)
+            tasks, updates = _seed_province(province, central, accounts, demo_commune, today)
         report.provinces_created.append(province.name)
         report.tasks += tasks
         report.updates += updates
@@ -100,9 +101,8 @@ def _demo_commune() -> Unit:
     )
 
 
-def _ensure_accounts(root: Unit, report: SeedReport) -> dict[str, User]:
+def _ensure_accounts(root: Unit, commune: Unit, report: SeedReport) -> dict[str, User]:
     province = Unit.objects.get(code=DEMO_COMMUNE_PROVINCE)
-    commune = _demo_commune()
     specs = [
         ("admin", "Quản trị hệ thống", "Quản trị viên", Role.SYSTEM_ADMIN, root),
         (
@@ -160,27 +160,8 @@ class Central:
 
 
 def _ensure_central(root: Unit, author: User, today: datetime.date) -> Central:
-    resolution, _ = Plan.objects.get_or_create(
-        issuing_unit=root,
-        code=cat.RESOLUTION_57["code"],
-        defaults={
-            "title": cat.RESOLUTION_57["title"],
-            "document_type": DocumentType.RESOLUTION,
-            "issue_date": cat.RESOLUTION_57["issue_date"],
-            "signed_by": cat.RESOLUTION_57["signed_by"],
-        },
-    )
-    plan, created = Plan.objects.get_or_create(
-        issuing_unit=root,
-        code=cat.PLAN_02["code"],
-        defaults={
-            "title": cat.PLAN_02["title"],
-            "document_type": DocumentType.PLAN,
-            "issue_date": cat.PLAN_02["issue_date"],
-            "signed_by": cat.PLAN_02["signed_by"],
-            "implements": resolution,
-        },
-    )
+    resolution, _ = _ensure_document(root, cat.RESOLUTION_57, DocumentType.RESOLUTION)
+    plan, created = _ensure_document(root, cat.PLAN_02, DocumentType.PLAN, implements=resolution)
     if created:
         for order, (name, start, end) in enumerate(cat.PLAN_02["phases"], start=1):
             PlanPhase.objects.create(plan=plan, name=name, sort_order=order, start_date=start, end_date=end)
@@ -210,6 +191,22 @@ def _ensure_central(root: Unit, author: User, today: datetime.date) -> Central:
         plan.tasks.filter(lead_unit__code="TW-VPTW", code__in=_cascading_codes()).order_by("code")
     )
     return Central(plan, groups, cascading)
+
+
+def _ensure_document(
+    root: Unit, spec: dict, document_type: str, implements: Plan | None = None
+) -> tuple[Plan, bool]:
+    return Plan.objects.get_or_create(
+        issuing_unit=root,
+        code=spec["code"],
+        defaults={
+            "title": spec["title"],
+            "document_type": document_type,
+            "issue_date": spec["issue_date"],
+            "signed_by": spec["signed_by"],
+            "implements": implements,
+        },
+    )
 
 
 def _cascading_codes() -> list[str]:
@@ -280,7 +277,11 @@ def _province_label(province: Unit) -> str:
 
 
 def _seed_province(
-    province: Unit, central: Central, accounts: dict[str, User], today: datetime.date
+    province: Unit,
+    central: Central,
+    accounts: dict[str, User],
+    demo_commune: Unit | None,
+    today: datetime.date,
 ) -> tuple[int, int]:
     rng = random.Random(f"nq57-province-{province.code}")
     year = today.year
@@ -430,7 +431,7 @@ def _seed_province(
         province_task(number, group, title[0].upper() + title[1:], product, is_key=rng.random() < 0.15)
 
     communes = list(Unit.objects.filter(province=province, kind=UnitKind.COMMUNE).order_by("code"))
-    commune_officers = _commune_officers(province, communes, accounts)
+    commune_officers = _commune_officers(communes, accounts, demo_commune)
     for commune in communes:
         crng = random.Random(f"nq57-commune-{commune.code}")
         diligence = crng.betavariate(2.2, 1.6)
@@ -454,7 +455,7 @@ def _seed_province(
                 life,
                 commune_officers[commune.pk],
             )
-    _commune_committees(communes, accounts)
+    _commune_committees(communes, accounts, demo_commune)
     return _write_tasks(tasks, lives, authors, coordinators)
 
 
@@ -474,8 +475,9 @@ def _placeholder_officer(username: str, unit: Unit, role: str, position: str) ->
     return user
 
 
-def _commune_officers(province: Unit, communes: list[Unit], accounts: dict[str, User]) -> dict[int, User]:
-    demo_commune = _demo_commune()
+def _commune_officers(
+    communes: list[Unit], accounts: dict[str, User], demo_commune: Unit | None
+) -> dict[int, User]:
     usernames = {f"xa{c.code}": c for c in communes}
     existing = {u.username: u for u in User.objects.filter(username__in=usernames)}
     new_users = []
@@ -504,8 +506,7 @@ def _commune_officers(province: Unit, communes: list[Unit], accounts: dict[str, 
     return officers
 
 
-def _commune_committees(communes: list[Unit], accounts: dict[str, User]) -> None:
-    demo_commune = _demo_commune()
+def _commune_committees(communes: list[Unit], accounts: dict[str, User], demo_commune: Unit | None) -> None:
     have = set(SteeringCommittee.objects.filter(unit__in=communes).values_list("unit_id", flat=True))
     committees = [
         SteeringCommittee(
