@@ -217,3 +217,11 @@ def test_admin_pages_have_a_title_and_the_brand(admin_client):
     body = admin_client.get(reverse("admin:tasks_app_task_changelist")).content.decode()
     assert "<title>Chọn nhiệm vụ để thay đổi | NQ57 Monitor</title>" in body
     assert '<div id="site-name"><a href="/admin/">NQ57 Monitor</a></div>' in body
+
+
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(admin_client):
+    body = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="vi"' in body
+    admin_client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
+    body = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'lang="en"' in body
