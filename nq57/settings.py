@@ -8,6 +8,7 @@ executed in-process, so `make demo` needs no server.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -127,7 +128,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 200)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Local midnight turns yesterday's due tasks overdue; settle yesterday, start today.
+    "greening-nightly": {"task": "greening.nightly", "schedule": crontab(hour=0, minute=5)},
+}
+
+# --- Greening ------------------------------------------------------------------
+# After a task change, wait this long before the incremental refresh so a burst of
+# changes is recomputed once; the flag that marks a refresh as queued outlives it.
+GREENING_COALESCE_SECONDS = env_int("GREENING_COALESCE_SECONDS", 2)
+GREENING_QUEUED_FLAG_SECONDS = env_int("GREENING_QUEUED_FLAG_SECONDS", 120)
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "tasks_app.User"

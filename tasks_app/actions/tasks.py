@@ -8,6 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from tasks_app.actions.greening import greening_mark_stale
+from tasks_app.clock import local_today
 from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
 
 # Every field a person may edit on a task, in the order forms show them.
@@ -46,10 +48,6 @@ class StaleTaskVersion(Exception):
         super().__init__(f"task {current.pk} is at version {current.version}")
 
 
-def local_today() -> datetime.date:
-    return timezone.localdate()
-
-
 def _apply_completion_rules(task: Task) -> None:
     # "Completed" means the product is delivered: always 100%, and dated.
     if task.status == TaskStatus.COMPLETED:
@@ -85,6 +83,7 @@ def task_create(
         progress_after=task.progress,
         note=note,
     )
+    greening_mark_stale(unit_ids=[task.lead_unit_id])
     return task
 
 
@@ -126,6 +125,8 @@ def task_change(
     task.updated_at = timezone.now()
     task.created_at, task.created_by_id = current.created_at, current.created_by_id
     task.save()
+    # A task moved to another unit leaves the old unit's figures stale too.
+    greening_mark_stale(unit_ids={current.lead_unit_id, task.lead_unit_id})
     return TaskUpdate.objects.create(
         task=task,
         author=author,

@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from tasks_app.actions.greening import greening_recompute
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
 from tasks_app.demo import catalogue as cat
 from tasks_app.demo.timeline import Life, Step, build_life, pick_scenario, round5
@@ -48,6 +49,7 @@ DEMO_PROVINCE_CODES = ("40", "44", "48")
 PROVINCE_TASK_COUNTS = {"40": 102, "44": 80}
 DEMO_PASSWORD = "demo-nq57"  # demo data only; the real app has no default password
 DEMO_COMMUNE_PROVINCE = "40"
+HISTORY_WEEKS = 12
 LOCAL_TZ = ZoneInfo(settings.TIME_ZONE)
 
 
@@ -58,6 +60,7 @@ class SeedReport:
     tasks: int = 0
     updates: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, unit
+    snapshot_dates: int = 0
 
 
 def seed_demo(*, scale: str, today: datetime.date, log: Callable[[str], None] = print) -> SeedReport:
@@ -86,7 +89,18 @@ def seed_demo(*, scale: str, today: datetime.date, log: Callable[[str], None] = 
         report.tasks += tasks
         report.updates += updates
         log(f"  {province.name}: {tasks} nhiệm vụ, {updates} lượt cập nhật")
+    report.snapshot_dates = _greening_history(today, log)
     return report
+
+
+def _greening_history(today: datetime.date, log: Callable[[str], None]) -> int:
+    """Snapshots for today and each of the 12 weeks before, so dashboards have a trend.
+    The nightly job adds every day from here on; `greening_recompute --from` fills gaps."""
+    dates = [today - datetime.timedelta(weeks=weeks) for weeks in range(HISTORY_WEEKS, -1, -1)]
+    log(f"Tính xanh hóa cho {len(dates)} ngày ({dates[0]:%d/%m/%Y} → {today:%d/%m/%Y})…")
+    for day in dates:
+        greening_recompute(on=day)
+    return len(dates)
 
 
 # --- accounts -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tasks_app.clock import parse_day
 from tasks_app.demo.seed import DEMO_PASSWORD, seed_demo
 
 
@@ -51,9 +52,9 @@ class Command(BaseCommand):
 
 
 def _parse_day(raw: str) -> datetime.date:
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    raise CommandError(_("--today must be a date such as 21/11/2026; got %(raw)r") % {"raw": raw})
+    try:
+        return parse_day(raw)
+    except ValueError:
+        raise CommandError(
+            _("--today must be a date such as 21/11/2026; got %(raw)r") % {"raw": raw}
+        ) from None

@@ -1,0 +1,187 @@
+"""Roll unit figures up the hierarchy and rank units within their parent.
+
+Pure Python over per-unit counts (thousands of rows, never one row per task). The full
+recompute passes every unit; the incremental one passes the few units a change touched
+and the stored figures of their siblings and children as `known`.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from tasks_app.greening.counting import STATES, OwnCounts
+from tasks_app.greening.rules import Rules, state_colour, unit_colour, unit_rate
+from tasks_app.models import Colour, UnitKind
+
+ALL = "all"
+ZERO = (0,) * (len(STATES) + 1)  # per-state counts, then overdue key tasks
+# Children whose colours make up a unit's "share of child units green".
+SHARE_CHILD_KIND = {UnitKind.PROVINCE: UnitKind.COMMUNE, UnitKind.CENTRAL: UnitKind.PROVINCE}
+# Bottom-up: a unit is computed after every unit below it.
+LEVELS = ((UnitKind.COMMUNE, UnitKind.MINISTRY), (UnitKind.PROVINCE,), (UnitKind.CENTRAL,))
+
+
+def scope_key(kind: str, object_id: int | None = None) -> str:
+    return ALL if kind == ALL else f"{kind}:{object_id}"
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    id: int
+    parent_id: int | None
+    kind: str
+
+
+@dataclass
+class Figures:
+    """One unit's greening in one scope: what a snapshot row stores."""
+
+    counts: tuple[int, ...]  # STATES order, then overdue key tasks
+    n_counted: int
+    n_green: int
+    own_rate: Decimal | None
+    children_counted: int
+    children_green: int
+    children_green_share: Decimal | None
+    rate: Decimal | None
+    colour: str
+    red_by_key_task: bool
+    subtree: tuple[int, ...]  # counts in STATES order over the unit and all below it
+    rank: int | None = None
+    rank_among: int | None = None
+
+
+def _percent(value: Fraction | None) -> Decimal | None:
+    if value is None:
+        return None
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def scope_counts(own: OwnCounts) -> dict[tuple[int, str], tuple[int, ...]]:
+    """Per (unit, scope) counts: all tasks, each plan, each task group."""
+    totals: dict[tuple[int, str], list[int]] = {}
+    for (unit_id, plan_id, group_id), counts in own.items():
+        keys = [(unit_id, ALL), (unit_id, scope_key("plan", plan_id))]
+        if group_id is not None:
+            keys.append((unit_id, scope_key("group", group_id)))
+        for key in keys:
+            total = totals.get(key)
+            if total is None:
+                totals[key] = list(counts)
+            else:
+                for i, n in enumerate(counts):
+                    total[i] += n
+    return {key: tuple(value) for key, value in totals.items()}
+
+
+def roll_up(
+    *,
+    units: Iterable[UnitNode],
+    targets: set[int] | None,
+    own: dict[tuple[int, str], tuple[int, ...]],
+    known: dict[tuple[int, str], Figures],
+    rules: Rules,
+) -> dict[tuple[int, str], Figures]:
+    """Figures for every target unit (all units when `targets` is None) in every scope
+    found in it or below it. `known` supplies the figures of non-target children."""
+    green_index = [i for i, state in enumerate(STATES) if state_colour(state, rules) == Colour.GREEN]
+    counted_index = [i for i, state in enumerate(STATES) if state_colour(state, rules) is not None]
+    n_states = len(STATES)
+    children: dict[int, list[UnitNode]] = defaultdict(list)
+    by_level: dict[str, list[UnitNode]] = defaultdict(list)
+    for unit in units:
+        if unit.parent_id is not None:
+            children[unit.parent_id].append(unit)
+        if targets is None or unit.id in targets:
+            by_level[unit.kind].append(unit)
+    scopes_of: dict[int, set[str]] = defaultdict(lambda: {ALL})
+    for unit_id, scope in own:
+        scopes_of[unit_id].add(scope)
+    for unit_id, scope in known:
+        scopes_of[unit_id].add(scope)
+
+    result: dict[tuple[int, str], Figures] = {}
+    for level in LEVELS:
+        for unit in (u for kind in level for u in by_level[kind]):
+            kids = children.get(unit.id, [])
+            share_kind = SHARE_CHILD_KIND.get(unit.kind)
+            scopes = set(scopes_of[unit.id])
+            for kid in kids:
+                scopes |= scopes_of[kid.id]
+            scopes_of[unit.id] = scopes
+            # The nation is judged on its provinces alone; leaves have no children.
+            weight = {UnitKind.PROVINCE: rules.own_tasks_weight, UnitKind.CENTRAL: None}.get(unit.kind, 100)
+            for scope in scopes:
+                counts = own.get((unit.id, scope), ZERO)
+                subtree = list(counts[:n_states])
+                children_counted = children_green = 0
+                for kid in kids:
+                    figures = result.get((kid.id, scope)) or known.get((kid.id, scope))
+                    if figures is None:
+                        continue
+                    for i, n in enumerate(figures.subtree):
+                        subtree[i] += n
+                    if kid.kind == share_kind and figures.colour != Colour.NONE:
+                        children_counted += 1
+                        children_green += figures.colour == Colour.GREEN
+                n_counted = sum(counts[i] for i in counted_index)
+                n_green = sum(counts[i] for i in green_index)
+                own_rate, share, rate = unit_rate(
+                    own_counted=n_counted,
+                    own_green=n_green,
+                    children_counted=children_counted,
+                    children_green=children_green,
+                    own_weight_percent=weight,
+                )
+                colour, by_key = unit_colour(rate=rate, overdue_key=counts[-1], rules=rules)
+                result[(unit.id, scope)] = Figures(
+                    counts=counts,
+                    n_counted=n_counted,
+                    n_green=n_green,
+                    own_rate=_percent(own_rate),
+                    children_counted=children_counted,
+                    children_green=children_green,
+                    children_green_share=_percent(share),
+                    rate=_percent(rate),
+                    colour=colour,
+                    red_by_key_task=by_key,
+                    subtree=tuple(subtree),
+                )
+    _rank(units=children, targets=targets, result=result, known=known)
+    return result
+
+
+def _rank(
+    *,
+    units: dict[int, list[UnitNode]],
+    targets: set[int] | None,
+    result: dict[tuple[int, str], Figures],
+    known: dict[tuple[int, str], Figures],
+) -> None:
+    """Competition ranking ("1, 2, 2, 4") by rate within (parent, kind, scope).
+
+    A known sibling whose rank moves is copied into `result` so it is written too."""
+    by_unit: dict[int, dict[str, Figures]] = defaultdict(dict)
+    for source in (known, result):  # this run's figures override stored ones
+        for (unit_id, scope), figures in source.items():
+            by_unit[unit_id][scope] = figures
+    for kids in units.values():
+        if targets is not None and not any(kid.id in targets for kid in kids):
+            continue
+        groups: dict[tuple[str, str], list[tuple[int, Figures]]] = defaultdict(list)
+        for kid in kids:
+            for scope, figures in by_unit.get(kid.id, {}).items():
+                if figures.rate is not None:
+                    groups[(kid.kind, scope)].append((kid.id, figures))
+        for (_kind, scope), members in groups.items():
+            first_at: dict[Decimal, int] = {}
+            for position, rate in enumerate(sorted((f.rate for _, f in members), reverse=True), start=1):
+                first_at.setdefault(rate, position)
+            for unit_id, figures in members:
+                rank, among = first_at[figures.rate], len(members)
+                if (unit_id, scope) in result:
+                    figures.rank, figures.rank_among = rank, among
+                elif (figures.rank, figures.rank_among) != (rank, among):
+                    result[(unit_id, scope)] = replace(figures, rank=rank, rank_among=among)

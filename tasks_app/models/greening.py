@@ -1,0 +1,266 @@
+"""Greening ("xanh hóa"): the policy staff edit, its change log, and the daily snapshots
+the recompute writes. The rules themselves live in tasks_app.greening.rules."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskState(models.TextChoices):
+    COMPLETED_ON_TIME = "completed_on_time", _("Completed on time")
+    COMPLETED_LATE = "completed_late", _("Completed late")
+    ON_TRACK = "on_track", _("On track")
+    BEHIND_SCHEDULE = "behind_schedule", _("Behind schedule")
+    OVERDUE = "overdue", _("Overdue")
+    NOT_STARTED_ON_TIME = "not_started_on_time", _("Not started, on time")
+    NOT_STARTED_LATE = "not_started_late", _("Not started, late")
+    PAUSED = "paused", _("Paused (not counted)")
+    CANCELLED = "cancelled", _("Cancelled (not counted)")
+
+
+class Colour(models.TextChoices):
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+    NONE = "none", _("No counted tasks")
+
+
+def _percent() -> list:
+    return [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class GreeningPolicy(models.Model):
+    """The one policy in force. Every threshold the rules use is here, so staff can
+    change them without a release; each change is logged in GreeningPolicyChange and
+    applies from the next recompute. Snapshots record the version they were made with."""
+
+    behind_tolerance_pp = models.PositiveSmallIntegerField(
+        _("behind-schedule tolerance (percentage points)"),
+        default=20,
+        validators=_percent(),
+        help_text=_(
+            "A task is behind schedule when the share of its time elapsed exceeds its progress "
+            "by more than this."
+        ),
+    )
+    near_deadline_days = models.PositiveSmallIntegerField(
+        _("near-deadline window (days)"),
+        default=7,
+        validators=[MaxValueValidator(365)],
+    )
+    near_deadline_min_progress = models.PositiveSmallIntegerField(
+        _("minimum progress near the deadline (%)"),
+        default=50,
+        validators=_percent(),
+        help_text=_("Within the near-deadline window, a task below this progress is behind schedule."),
+    )
+    not_started_grace_days = models.PositiveSmallIntegerField(
+        _("grace period to start (days)"),
+        default=14,
+        validators=[MaxValueValidator(365)],
+        help_text=_("A task still not started this many days after its start date is late."),
+    )
+    completed_late_is_green = models.BooleanField(
+        _("a task completed late counts as green"),
+        default=False,
+    )
+    overdue_key_task_makes_red = models.BooleanField(
+        _("any overdue key task makes the unit red"),
+        default=True,
+    )
+    own_tasks_weight = models.PositiveSmallIntegerField(
+        _("weight of a province's own tasks (%)"),
+        default=50,
+        validators=_percent(),
+        help_text=_(
+            "A province's rate is this share of its own tasks' rate plus the rest of its "
+            "communes' green share."
+        ),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    singleton = models.BooleanField(default=True, editable=False, unique=True)
+
+    class Meta:
+        verbose_name = _("greening policy")
+        verbose_name_plural = _("greening policy")
+        constraints = [
+            models.CheckConstraint(name="policy_is_singleton", condition=Q(singleton=True)),
+            models.CheckConstraint(
+                name="policy_percentages_0_100",
+                condition=Q(behind_tolerance_pp__lte=100)
+                & Q(near_deadline_min_progress__lte=100)
+                & Q(own_tasks_weight__lte=100),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Greening policy, version %(version)s") % {"version": self.version})
+
+
+class GreeningBand(models.Model):
+    """Maps a unit's greening rate to a colour: [lower, upper), the top band closed at 100.
+    Together the bands cover 0-100 with no gap and no overlap (checked on every save)."""
+
+    policy = models.ForeignKey(GreeningPolicy, on_delete=models.CASCADE, related_name="bands")
+    colour = models.CharField(
+        _("colour"),
+        max_length=8,
+        choices=[(c, label) for c, label in Colour.choices if c != Colour.NONE],
+    )
+    lower = models.DecimalField(_("from (%)"), max_digits=5, decimal_places=2)
+    upper = models.DecimalField(_("to (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("colour band")
+        verbose_name_plural = _("colour bands")
+        ordering = ["policy", "lower"]
+        constraints = [
+            models.CheckConstraint(
+                name="band_within_0_100",
+                condition=Q(lower__gte=0) & Q(upper__lte=100) & Q(lower__lt=models.F("upper")),
+            ),
+            models.UniqueConstraint(fields=["policy", "lower"], name="band_lower_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_colour_display()}: {self.lower}–{self.upper}%"
+
+
+class GreeningPolicyChange(models.Model):
+    """Append-only log of policy edits: who, when, what changed, and the full policy after."""
+
+    policy_version = models.PositiveIntegerField(_("policy version"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    changes = models.JSONField(_("changes"), default=dict)
+    settings_after = models.JSONField(_("policy after the change"), default=dict)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("greening policy change")
+        verbose_name_plural = _("greening policy changes")
+        ordering = ["-policy_version"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy_version"], name="policy_change_one_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.policy_version} · {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class SnapshotScope(models.TextChoices):
+    ALL = "all", _("All tasks")
+    PLAN = "plan", _("One plan")
+    GROUP = "group", _("One task group")
+
+
+# The per-state counters a snapshot keeps, in the order documents list the states.
+STATE_COUNT_FIELDS = {state: f"n_{state}" for state in TaskState.values}
+
+
+class GreeningSnapshot(models.Model):
+    """A unit's greening on one date, for all its tasks, one plan or one task group.
+
+    Counts are the unit's own tasks; `subtree_counts` adds its descendants' tasks. The
+    recompute upserts on (unit, on_date, scope), so rerunning it never double-counts."""
+
+    unit = models.ForeignKey("tasks_app.Unit", on_delete=models.CASCADE, related_name="snapshots")
+    on_date = models.DateField(_("date"))
+    # "all", "plan:<id>" or "group:<id>": one column, so uniqueness needs no NULL tricks.
+    scope = models.CharField(_("scope"), max_length=32)
+    scope_kind = models.CharField(_("scope kind"), max_length=8, choices=SnapshotScope.choices)
+    plan = models.ForeignKey(
+        "tasks_app.Plan", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    task_group = models.ForeignKey(
+        "tasks_app.TaskGroup", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    policy_version = models.PositiveIntegerField(_("policy version"))
+
+    n_completed_on_time = models.PositiveIntegerField(default=0)
+    n_completed_late = models.PositiveIntegerField(default=0)
+    n_on_track = models.PositiveIntegerField(default=0)
+    n_behind_schedule = models.PositiveIntegerField(default=0)
+    n_overdue = models.PositiveIntegerField(default=0)
+    n_not_started_on_time = models.PositiveIntegerField(default=0)
+    n_not_started_late = models.PositiveIntegerField(default=0)
+    n_paused = models.PositiveIntegerField(default=0)
+    n_cancelled = models.PositiveIntegerField(default=0)
+    n_overdue_key = models.PositiveIntegerField(_("overdue key tasks"), default=0)
+    n_counted = models.PositiveIntegerField(_("counted tasks"), default=0)
+    n_green = models.PositiveIntegerField(_("green tasks"), default=0)
+
+    own_rate = models.DecimalField(_("own tasks' rate (%)"), max_digits=5, decimal_places=2, null=True)
+    children_counted = models.PositiveIntegerField(_("child units with counted tasks"), default=0)
+    children_green = models.PositiveIntegerField(_("green child units"), default=0)
+    children_green_share = models.DecimalField(
+        _("share of child units green (%)"), max_digits=5, decimal_places=2, null=True
+    )
+    rate = models.DecimalField(_("greening rate (%)"), max_digits=5, decimal_places=2, null=True)
+    colour = models.CharField(_("colour"), max_length=8, choices=Colour.choices)
+    red_by_key_task = models.BooleanField(_("red because a key task is overdue"), default=False)
+    rank = models.PositiveIntegerField(_("rank"), null=True)
+    rank_among = models.PositiveIntegerField(_("ranked among"), null=True)
+    subtree_counts = models.JSONField(_("counts including child units"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("greening snapshot")
+        verbose_name_plural = _("greening snapshots")
+        ordering = ["-on_date", "unit", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "on_date", "scope"], name="snapshot_unit_date_scope"),
+            models.CheckConstraint(
+                name="snapshot_scope_consistent",
+                condition=(
+                    Q(scope="all") & Q(scope_kind="all") & Q(plan__isnull=True) & Q(task_group__isnull=True)
+                )
+                | (Q(scope_kind="plan") & Q(plan__isnull=False) & Q(task_group__isnull=True))
+                | (Q(scope_kind="group") & Q(task_group__isnull=False)),
+            ),
+        ]
+        indexes = [models.Index(fields=["on_date", "scope"], name="snapshot_date_scope_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.on_date:%d/%m/%Y} · {self.scope} · {self.colour}"
+
+    @property
+    def state_counts(self) -> dict[str, int]:
+        return {state: getattr(self, name) for state, name in STATE_COUNT_FIELDS.items()}
+
+
+class GreeningBacklog(models.Model):
+    """Units whose figures a task change has made stale. Written in the same transaction
+    as the change, drained by the incremental job, so a lost job only delays a refresh
+    until the next run (the nightly one at the latest)."""
+
+    unit = models.OneToOneField(
+        "tasks_app.Unit", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} @ {self.queued_at:%d/%m/%Y %H:%M:%S}"
+
+    class Meta:
+        verbose_name = _("unit awaiting recompute")
+        verbose_name_plural = _("units awaiting recompute")
