@@ -17,3 +17,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 STATIC_ROOT = tempfile.mkdtemp(prefix="nq57-test-static-")
+
+# Parallel test processes share one Redis; keep their cache keys (such as the flag that
+# coalesces greening refreshes) apart.
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"  # noqa: F405

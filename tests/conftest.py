@@ -1,8 +1,10 @@
 import datetime
 import io
+import os
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from tasks_app.models import Plan, Task, TaskStatus, Unit, UnitKind, User
 
@@ -12,6 +14,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # The real hierarchy is reference data every test stands on; load it once.
     with django_db_blocker.unblock():
         call_command("load_units", verbosity=0, stdout=io.StringIO())
+        if os.environ.get("REDIS_URL"):
+            # The real-worker tests commit, so the database is flushed after them; this
+            # snapshot of the reference data (units, policy) is what serialized_rollback restores.
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
 
 
 @pytest.fixture

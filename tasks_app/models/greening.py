@@ -258,9 +258,9 @@ class GreeningBacklog(models.Model):
     )
     queued_at = models.DateTimeField(default=timezone.now)
 
-    def __str__(self) -> str:
-        return f"{self.unit_id} @ {self.queued_at:%d/%m/%Y %H:%M:%S}"
-
     class Meta:
         verbose_name = _("unit awaiting recompute")
         verbose_name_plural = _("units awaiting recompute")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} @ {self.queued_at:%d/%m/%Y %H:%M:%S}"
