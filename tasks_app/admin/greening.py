@@ -93,6 +93,10 @@ class GreeningPolicyAdmin(admin.ModelAdmin):
         if not change:
             super().save_model(request, obj, form, change)
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The bands are saved by the action, not the formsets; GreeningPolicyChange holds the diff.
+        return [{"changed": {"fields": sorted(form.changed_data)}}] if not add else [{"added": {}}]
+
     def save_related(self, request, form, formsets, change):
         bands = next(f for f in formsets if isinstance(f, BandFormSet)).kept_bands()
         try:
