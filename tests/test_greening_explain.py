@@ -1,4 +1,4 @@
-""""Why this colour": the tasks and child units that make a unit yellow or red."""
+""" "Why this colour": the tasks and child units that make a unit yellow or red."""
 
 import datetime
 
@@ -43,7 +43,9 @@ def test_it_gives_the_reason_a_task_is_not_counted(make_task, commune):
     task.status = TaskStatus.PAUSED
     task_change(task=task, expected_version=task.version, author=None, note="Chờ kinh phí năm 2027")
     why = explain_unit_colour(unit=commune)
-    assert [(r.code, r.state, r.note) for r in why.not_counted] == [("P", TaskState.PAUSED, "Chờ kinh phí năm 2027")]
+    assert [(r.code, r.state, r.note) for r in why.not_counted] == [
+        ("P", TaskState.PAUSED, "Chờ kinh phí năm 2027")
+    ]
     assert why.tasks == []
 
 

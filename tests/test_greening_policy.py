@@ -74,9 +74,13 @@ def test_a_change_is_logged_and_applies_from_the_next_recompute(db, staff_admin,
 
 def test_an_edit_from_an_older_version_is_refused(staff_admin):
     current = bands((R, 0, 50), (Y, 50, 80), (G, 80, 100))
-    greening_policy_update(values={"near_deadline_days": 10}, bands=current, author=staff_admin, expected_version=1)
+    greening_policy_update(
+        values={"near_deadline_days": 10}, bands=current, author=staff_admin, expected_version=1
+    )
     with pytest.raises(StalePolicyVersion):
-        greening_policy_update(values={"near_deadline_days": 3}, bands=current, author=staff_admin, expected_version=1)
+        greening_policy_update(
+            values={"near_deadline_days": 3}, bands=current, author=staff_admin, expected_version=1
+        )
     assert GreeningPolicy.objects.get().near_deadline_days == 10
 
 
@@ -152,7 +156,9 @@ def test_the_admin_refuses_a_stale_form(client, staff_admin):
     url = f"/admin/tasks_app/greeningpolicy/{policy.pk}/change/"
     stale = _admin_form(policy, [("red", "0", "50"), ("yellow", "50", "80"), ("green", "80", "100")])
     greening_policy_update(
-        values={"near_deadline_days": 9}, bands=bands((R, 0, 50), (Y, 50, 80), (G, 80, 100)), author=staff_admin
+        values={"near_deadline_days": 9},
+        bands=bands((R, 0, 50), (Y, 50, 80), (G, 80, 100)),
+        author=staff_admin,
     )
     stale.update(near_deadline_days=3)
     response = client.post(url, stale)

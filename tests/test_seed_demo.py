@@ -8,6 +8,7 @@ from django.db.models import Count, F, Max, Q
 from tasks_app.demo.seed import DEMO_PASSWORD
 from tasks_app.models import (
     CommitteeMember,
+    GreeningSnapshot,
     Membership,
     Plan,
     Role,
@@ -157,3 +158,16 @@ def test_national_scale_fills_every_commune(db):
     assert Plan.objects.filter(issuing_unit__kind=UnitKind.PROVINCE).count() == 34
     communes_without_tasks = Unit.objects.filter(kind=UnitKind.COMMUNE, led_tasks__isnull=True)
     assert communes_without_tasks.count() == 0
+
+
+def test_the_demo_has_greening_snapshots_for_twelve_weeks(seeded):
+    nation = Unit.objects.get(kind=UnitKind.CENTRAL)
+    dates = list(
+        GreeningSnapshot.objects.filter(unit=nation, scope="all")
+        .order_by("on_date")
+        .values_list("on_date", flat=True)
+    )
+    assert len(dates) == 13 and dates[-1] == TODAY
+    assert dates[0] == TODAY - datetime.timedelta(weeks=12)
+    nghe_an = GreeningSnapshot.objects.get(unit__code="40", scope="all", on_date=TODAY)
+    assert nghe_an.children_counted > 100 and nghe_an.rank_among == 3

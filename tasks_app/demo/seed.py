@@ -89,14 +89,14 @@ def seed_demo(*, scale: str, today: datetime.date, log: Callable[[str], None] = 
         report.tasks += tasks
         report.updates += updates
         log(f"  {province.name}: {tasks} nhiệm vụ, {updates} lượt cập nhật")
-    report.snapshot_dates = _greening_history(today, log)
+    report.snapshot_dates = _greening_history(today, log, weeks=HISTORY_WEEKS if scale == "demo" else 0)
     return report
 
 
-def _greening_history(today: datetime.date, log: Callable[[str], None]) -> int:
-    """Snapshots for today and each of the 12 weeks before, so dashboards have a trend.
+def _greening_history(today: datetime.date, log: Callable[[str], None], *, weeks: int) -> int:
+    """Snapshots for today and each of the `weeks` weeks before, so dashboards have a trend.
     The nightly job adds every day from here on; `greening_recompute --from` fills gaps."""
-    dates = [today - datetime.timedelta(weeks=weeks) for weeks in range(HISTORY_WEEKS, -1, -1)]
+    dates = [today - datetime.timedelta(weeks=n) for n in range(weeks, -1, -1)]
     log(f"Tính xanh hóa cho {len(dates)} ngày ({dates[0]:%d/%m/%Y} → {today:%d/%m/%Y})…")
     for day in dates:
         greening_recompute(on=day)
