@@ -61,7 +61,7 @@ def greening_recompute(
             targets = None  # nothing stored to roll up from yet: do the whole tree once
         source = task_source(on=on, today=today)
         own = scope_counts(count_states(source, on=on, rules=rules, unit_ids=targets))
-        known = _stored_figures(on=on, around=targets) if targets is not None else {}
+        known = _stored_figures(on=on, around=targets, nodes=nodes) if targets is not None else {}
         figures = roll_up(units=nodes, targets=targets, own=own, known=known, rules=rules)
         written = upsert_snapshots(figures, on=on, stamp=timezone.now(), policy_version=policy.version)
         removed = remove_snapshots_except(set(figures), on=on, unit_ids=targets)
@@ -99,12 +99,12 @@ def _has_snapshots(on: datetime.date) -> bool:
     return GreeningSnapshot.objects.filter(on_date=on, scope=ALL, unit__parent__isnull=True).exists()
 
 
-def _stored_figures(*, on: datetime.date, around: set[int]) -> dict[tuple[int, str], Figures]:
+def _stored_figures(
+    *, on: datetime.date, around: set[int], nodes: list[UnitNode]
+) -> dict[tuple[int, str], Figures]:
     """Stored figures of the targets' children and siblings, which an incremental run
     rolls up but does not recompute."""
-    parents = set(
-        Unit.objects.filter(id__in=around, parent__isnull=False).values_list("parent_id", flat=True)
-    )
+    parents = {node.parent_id for node in nodes if node.id in around and node.parent_id is not None}
     rows = (
         GreeningSnapshot.objects.filter(on_date=on, unit__parent_id__in=around | parents)
         .exclude(unit_id__in=around)

@@ -64,10 +64,6 @@ class Rules:
             version=policy.version,
         )
 
-    @property
-    def green_states(self) -> tuple[str, ...]:
-        return tuple(s for s in COUNTED_STATES if state_colour(s, self) == Colour.GREEN)
-
 
 # --- Task state ---------------------------------------------------------------------
 

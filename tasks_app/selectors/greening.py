@@ -156,9 +156,3 @@ def _reason(row: dict, fields: dict[str, str], rules: Rules) -> TaskReason:
     if "reason" in row:
         extra["note"] = row["reason"] or ""
     return TaskReason(**values, colour=state_colour(state, rules), **extra)
-
-
-def unit_snapshot(
-    *, unit: Unit, on: datetime.date | None = None, scope: str = ALL
-) -> GreeningSnapshot | None:
-    return GreeningSnapshot.objects.filter(unit=unit, on_date=on or local_today(), scope=scope).first()
