@@ -2,6 +2,7 @@
 as-of backfill from the update history, and incremental runs matching full ones."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -192,3 +193,12 @@ def test_the_policy_version_is_recorded_on_each_row(make_task, commune):
     green(make_task, commune)
     greening_recompute()
     assert snapshot(commune).policy_version == 1
+
+
+def test_stored_percentages_round_half_up_from_the_exact_rate(make_task, commune):
+    for _ in range(2):
+        green(make_task, commune)
+    overdue(make_task, commune)  # 2 of 3 green: 66.666…%
+    greening_recompute()
+    row = snapshot(commune)
+    assert (row.own_rate, row.rate, row.colour) == (Decimal("66.67"), Decimal("66.67"), Colour.YELLOW)

@@ -12,12 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from tasks_app.clock import local_today
-from tasks_app.greening.counting import STATES, count_states, task_source
-from tasks_app.greening.rollup import ALL, Figures, UnitNode, roll_up, scope_counts
+from tasks_app.greening.counting import task_source
+from tasks_app.greening.recompute import recompute_snapshots
+from tasks_app.greening.rollup import ALL
 from tasks_app.greening.rules import Band, Rules, validate_bands
-from tasks_app.greening.store import remove_snapshots_except, upsert_snapshots
 from tasks_app.models import (
-    STATE_COUNT_FIELDS,
     GreeningBacklog,
     GreeningBand,
     GreeningPolicy,
@@ -42,7 +41,7 @@ class RecomputeResult:
 def greening_recompute(
     *, on: datetime.date | None = None, unit_ids: Collection[int] | None = None
 ) -> RecomputeResult:
-    """Recompute and upsert the snapshots of `on` (default: today).
+    """Recompute and write the snapshots of `on` (default: today).
 
     With `unit_ids`, only those units and the units above them are recomputed, reading
     their siblings' stored figures; without, every unit is. Runs hold the policy row
@@ -51,21 +50,21 @@ def greening_recompute(
     on = on or today
     with transaction.atomic():
         policy = GreeningPolicy.objects.select_for_update().get()
-        rules = Rules.from_policy(policy)
-        nodes = [
-            UnitNode(*row)
-            for row in Unit.objects.filter(is_active=True).values_list("id", "parent_id", "kind")
-        ]
-        targets = _with_ancestors(unit_ids, nodes) if unit_ids is not None else None
-        if targets is not None and not _has_snapshots(on):
-            targets = None  # nothing stored to roll up from yet: do the whole tree once
-        source = task_source(on=on, today=today)
-        own = scope_counts(count_states(source, on=on, rules=rules, unit_ids=targets))
-        known = _stored_figures(on=on, around=targets, nodes=nodes) if targets is not None else {}
-        figures = roll_up(units=nodes, targets=targets, own=own, known=known, rules=rules)
-        written = upsert_snapshots(figures, on=on, stamp=timezone.now(), policy_version=policy.version)
-        removed = remove_snapshots_except(set(figures), on=on, unit_ids=targets)
-    return RecomputeResult(on_date=on, rows_written=written, rows_removed=removed, full=targets is None)
+        targets = None
+        if unit_ids is not None:
+            targets, roots = _with_ancestors(unit_ids)
+            if not GreeningSnapshot.objects.filter(on_date=on, scope=ALL, unit_id__in=roots).exists():
+                targets = None  # nothing stored to roll up from yet: do the whole tree once
+        counts = recompute_snapshots(
+            source=task_source(on=on, today=today),
+            on=on,
+            rules=Rules.from_policy(policy),
+            stamp=timezone.now(),
+            targets=targets,
+        )
+    return RecomputeResult(
+        on_date=on, rows_written=counts.written, rows_removed=counts.removed, full=targets is None
+    )
 
 
 def greening_backfill(*, start: datetime.date, end: datetime.date) -> list[RecomputeResult]:
@@ -85,52 +84,18 @@ def greening_nightly(*, today: datetime.date | None = None) -> list[RecomputeRes
     return [greening_recompute(on=today - datetime.timedelta(days=1)), greening_recompute(on=today)]
 
 
-def _with_ancestors(unit_ids: Iterable[int], nodes: list[UnitNode]) -> set[int]:
-    parent_of = {node.id: node.parent_id for node in nodes}
+def _with_ancestors(unit_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+    """The active units among `unit_ids` with every active unit above them, and the
+    roots among those."""
     found: set[int] = set()
-    for unit_id in unit_ids:
-        while unit_id is not None and unit_id in parent_of and unit_id not in found:
-            found.add(unit_id)
-            unit_id = parent_of[unit_id]
-    return found
-
-
-def _has_snapshots(on: datetime.date) -> bool:
-    return GreeningSnapshot.objects.filter(on_date=on, scope=ALL, unit__parent__isnull=True).exists()
-
-
-def _stored_figures(
-    *, on: datetime.date, around: set[int], nodes: list[UnitNode]
-) -> dict[tuple[int, str], Figures]:
-    """Stored figures of the targets' children and siblings, which an incremental run
-    rolls up but does not recompute."""
-    parents = {node.parent_id for node in nodes if node.id in around and node.parent_id is not None}
-    rows = (
-        GreeningSnapshot.objects.filter(on_date=on, unit__parent_id__in=around | parents)
-        .exclude(unit_id__in=around)
-        .values("unit_id", "scope", *STATE_COUNT_FIELDS.values(), "n_overdue_key", "n_counted", "n_green",
-                "own_rate", "children_counted", "children_green", "children_green_share", "rate", "colour",
-                "red_by_key_task", "subtree_counts", "rank", "rank_among")
-    )  # fmt: skip
-    known = {}
-    for row in rows:
-        counts = (*(row[name] for name in STATE_COUNT_FIELDS.values()), row["n_overdue_key"])
-        known[(row["unit_id"], row["scope"])] = Figures(
-            counts=counts,
-            n_counted=row["n_counted"],
-            n_green=row["n_green"],
-            own_rate=row["own_rate"],
-            children_counted=row["children_counted"],
-            children_green=row["children_green"],
-            children_green_share=row["children_green_share"],
-            rate=row["rate"],
-            colour=row["colour"],
-            red_by_key_task=row["red_by_key_task"],
-            subtree=tuple(row["subtree_counts"].get(state, 0) for state in STATES),
-            rank=row["rank"],
-            rank_among=row["rank_among"],
-        )
-    return known
+    roots: set[int] = set()
+    frontier = set(unit_ids)
+    while frontier:
+        rows = Unit.objects.filter(id__in=frontier, is_active=True).values_list("id", "parent_id")
+        found.update(unit_id for unit_id, _ in rows)
+        roots.update(unit_id for unit_id, parent_id in rows if parent_id is None)
+        frontier = {parent_id for _, parent_id in rows if parent_id is not None} - found
+    return found, roots
 
 
 # --- After a task change --------------------------------------------------------------

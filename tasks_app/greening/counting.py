@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate
 
 from tasks_app.clock import LOCAL_TZ, end_of_day
 from tasks_app.greening.rules import Rules, TaskColumns, task_state_expression
-from tasks_app.models import Task, TaskState, TaskUpdate
+from tasks_app.models import STATE_COUNT_FIELDS, Task, TaskState, TaskUpdate
 
 STATES = tuple(TaskState.values)
 
@@ -75,10 +75,17 @@ def with_states(source: TaskSource, *, on: datetime.date, rules: Rules) -> Query
 OwnCounts = dict[tuple[int, int, int | None], tuple[int, ...]]
 
 
-def count_states(
+def fence() -> str:
+    """Ends a subquery the planner must not merge into the query around it: merged,
+    each reference to one of its computed columns repeats the whole expression."""
+    return "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
+
+
+def fine_counts_sql(
     source: TaskSource, *, on: datetime.date, rules: Rules, unit_ids: Collection[int] | None = None
-) -> OwnCounts:
-    """Count task states per lead unit, plan and task group, in one statement.
+) -> tuple[str, list]:
+    """One statement counting task states per lead unit, plan and task group: columns
+    g_unit, g_plan, g_group, then n_<state> in STATES order, then n_overdue_key.
 
     The CASE that classifies a task is compiled from the ORM expression (the one
     definition); the pivot around it is plain SQL so each row is classified once."""
@@ -94,13 +101,25 @@ def count_states(
         g_state=task_state_expression(on=on, rules=rules, cols=cols),
     ).order_by()
     inner_sql, params = inner.query.sql_with_params()
-    counters = ", ".join(f"SUM(CASE WHEN g_state = '{state}' THEN 1 ELSE 0 END)" for state in STATES)
-    true = "TRUE" if connection.vendor == "postgresql" else "1"
-    key_overdue = f"SUM(CASE WHEN g_state = 'overdue' AND g_key = {true} THEN 1 ELSE 0 END)"
+    counters = ", ".join(
+        f"CAST(COUNT(*) FILTER (WHERE g_state = '{state}') AS INTEGER) AS {STATE_COUNT_FIELDS[state]}"
+        for state in STATES
+    )
+    key_overdue = "CAST(COUNT(*) FILTER (WHERE g_state = 'overdue' AND g_key) AS INTEGER) AS n_overdue_key"
+    # Fenced, or the planner would inline the CASE into each counter and classify
+    # every task ten times over.
     sql = (
         f"SELECT g_unit, g_plan, g_group, {counters}, {key_overdue} "
-        f"FROM ({inner_sql}) AS classified GROUP BY g_unit, g_plan, g_group"
+        f"FROM ({inner_sql} {fence()}) AS classified GROUP BY g_unit, g_plan, g_group"
     )
+    return sql, list(params)
+
+
+def count_states(
+    source: TaskSource, *, on: datetime.date, rules: Rules, unit_ids: Collection[int] | None = None
+) -> OwnCounts:
+    """The fine counts as a dict, for the Python reference roll-up."""
+    sql, params = fine_counts_sql(source, on=on, rules=rules, unit_ids=unit_ids)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(row[0], row[1], row[2]): tuple(int(n) for n in row[3:]) for row in cursor.fetchall()}

@@ -1,13 +1,14 @@
-"""Roll unit figures up the hierarchy and rank units within their parent.
+"""The reference roll-up: unit figures up the hierarchy and ranks within the parent,
+in plain Python with exact fractions, written to be read against docs/greening.md.
 
-Pure Python over per-unit counts (thousands of rows, never one row per task). The full
-recompute passes every unit; the incremental one passes the few units a change touched
-and the stored figures of their siblings and children as `known`.
+The recompute does the same set-based in SQL (recompute.py); tests hold the two to
+agreement on random trees, tasks and policies, as rules.task_state() is held to the
+SQL CASE.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -77,15 +78,9 @@ def scope_counts(own: OwnCounts) -> dict[tuple[int, str], tuple[int, ...]]:
 
 
 def roll_up(
-    *,
-    units: Iterable[UnitNode],
-    targets: set[int] | None,
-    own: dict[tuple[int, str], tuple[int, ...]],
-    known: dict[tuple[int, str], Figures],
-    rules: Rules,
+    *, units: Iterable[UnitNode], own: dict[tuple[int, str], tuple[int, ...]], rules: Rules
 ) -> dict[tuple[int, str], Figures]:
-    """Figures for every target unit (all units when `targets` is None) in every scope
-    found in it or below it. `known` supplies the figures of non-target children."""
+    """Figures for every unit in every scope found in it or below it (always "all")."""
     green_index = [i for i, state in enumerate(STATES) if state_colour(state, rules) == Colour.GREEN]
     counted_index = [i for i, state in enumerate(STATES) if state_colour(state, rules) is not None]
     n_states = len(STATES)
@@ -94,12 +89,9 @@ def roll_up(
     for unit in units:
         if unit.parent_id is not None:
             children[unit.parent_id].append(unit)
-        if targets is None or unit.id in targets:
-            by_level[unit.kind].append(unit)
+        by_level[unit.kind].append(unit)
     scopes_of: dict[int, set[str]] = defaultdict(lambda: {ALL})
     for unit_id, scope in own:
-        scopes_of[unit_id].add(scope)
-    for unit_id, scope in known:
         scopes_of[unit_id].add(scope)
 
     result: dict[tuple[int, str], Figures] = {}
@@ -118,7 +110,7 @@ def roll_up(
                 subtree = list(counts[:n_states])
                 children_counted = children_green = 0
                 for kid in kids:
-                    figures = result.get((kid.id, scope)) or known.get((kid.id, scope))
+                    figures = result.get((kid.id, scope))
                     if figures is None:
                         continue
                     for i, n in enumerate(figures.subtree):
@@ -149,39 +141,24 @@ def roll_up(
                     red_by_key_task=by_key,
                     subtree=tuple(subtree),
                 )
-    _rank(units=children, targets=targets, result=result, known=known)
+    _rank(children=children, result=result)
     return result
 
 
-def _rank(
-    *,
-    units: dict[int, list[UnitNode]],
-    targets: set[int] | None,
-    result: dict[tuple[int, str], Figures],
-    known: dict[tuple[int, str], Figures],
-) -> None:
-    """Competition ranking ("1, 2, 2, 4") by rate within (parent, kind, scope).
-
-    A known sibling whose rank moves is copied into `result` so it is written too."""
+def _rank(*, children: dict[int, list[UnitNode]], result: dict[tuple[int, str], Figures]) -> None:
+    """Competition ranking ("1, 2, 2, 4") by rounded rate within (parent, kind, scope)."""
     by_unit: dict[int, dict[str, Figures]] = defaultdict(dict)
-    for source in (known, result):  # this run's figures override stored ones
-        for (unit_id, scope), figures in source.items():
-            by_unit[unit_id][scope] = figures
-    for kids in units.values():
-        if targets is not None and not any(kid.id in targets for kid in kids):
-            continue
-        groups: dict[tuple[str, str], list[tuple[int, Figures]]] = defaultdict(list)
+    for (unit_id, scope), figures in result.items():
+        by_unit[unit_id][scope] = figures
+    for kids in children.values():
+        groups: dict[tuple[str, str], list[Figures]] = defaultdict(list)
         for kid in kids:
             for scope, figures in by_unit.get(kid.id, {}).items():
                 if figures.rate is not None:
-                    groups[(kid.kind, scope)].append((kid.id, figures))
-        for (_kind, scope), members in groups.items():
+                    groups[(kid.kind, scope)].append(figures)
+        for members in groups.values():
             first_at: dict[Decimal, int] = {}
-            for position, rate in enumerate(sorted((f.rate for _, f in members), reverse=True), start=1):
+            for position, rate in enumerate(sorted((f.rate for f in members), reverse=True), start=1):
                 first_at.setdefault(rate, position)
-            for unit_id, figures in members:
-                rank, among = first_at[figures.rate], len(members)
-                if (unit_id, scope) in result:
-                    figures.rank, figures.rank_among = rank, among
-                elif (figures.rank, figures.rank_among) != (rank, among):
-                    result[(unit_id, scope)] = replace(figures, rank=rank, rank_among=among)
+            for figures in members:
+                figures.rank, figures.rank_among = first_at[figures.rate], len(members)

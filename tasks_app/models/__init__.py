@@ -2,6 +2,7 @@ from tasks_app.models.accounts import ROLE_UNIT_KINDS, Membership, Role, User
 from tasks_app.models.committees import CommitteeMember, CommitteeRole, SteeringCommittee
 from tasks_app.models.greening import (
     STATE_COUNT_FIELDS,
+    SUBTREE_COUNT_FIELDS,
     Colour,
     GreeningBacklog,
     GreeningBand,
@@ -26,6 +27,7 @@ __all__ = [
     "PROVINCE_DIVISION_TYPES",
     "ROLE_UNIT_KINDS",
     "STATE_COUNT_FIELDS",
+    "SUBTREE_COUNT_FIELDS",
     "Colour",
     "CommitteeMember",
     "CommitteeRole",

@@ -175,12 +175,14 @@ class SnapshotScope(models.TextChoices):
 
 # The per-state counters a snapshot keeps, in the order documents list the states.
 STATE_COUNT_FIELDS = {state: f"n_{state}" for state in TaskState.values}
+# The same counters over the unit and every unit below it.
+SUBTREE_COUNT_FIELDS = {state: f"subtree_{state}" for state in TaskState.values}
 
 
 class GreeningSnapshot(models.Model):
     """A unit's greening on one date, for all its tasks, one plan or one task group.
 
-    Counts are the unit's own tasks; `subtree_counts` adds its descendants' tasks. The
+    Counts are the unit's own tasks; the subtree_* counts add its descendants' tasks. The
     recompute upserts on (unit, on_date, scope), so rerunning it never double-counts."""
 
     unit = models.ForeignKey("tasks_app.Unit", on_delete=models.CASCADE, related_name="snapshots")
@@ -220,7 +222,15 @@ class GreeningSnapshot(models.Model):
     red_by_key_task = models.BooleanField(_("red because a key task is overdue"), default=False)
     rank = models.PositiveIntegerField(_("rank"), null=True)
     rank_among = models.PositiveIntegerField(_("ranked among"), null=True)
-    subtree_counts = models.JSONField(_("counts including child units"), default=dict)
+    subtree_completed_on_time = models.PositiveIntegerField(default=0)
+    subtree_completed_late = models.PositiveIntegerField(default=0)
+    subtree_on_track = models.PositiveIntegerField(default=0)
+    subtree_behind_schedule = models.PositiveIntegerField(default=0)
+    subtree_overdue = models.PositiveIntegerField(default=0)
+    subtree_not_started_on_time = models.PositiveIntegerField(default=0)
+    subtree_not_started_late = models.PositiveIntegerField(default=0)
+    subtree_paused = models.PositiveIntegerField(default=0)
+    subtree_cancelled = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -246,6 +256,12 @@ class GreeningSnapshot(models.Model):
     @property
     def state_counts(self) -> dict[str, int]:
         return {state: getattr(self, name) for state, name in STATE_COUNT_FIELDS.items()}
+
+    @property
+    def subtree_counts(self) -> dict[str, int]:
+        """The states that occur in the unit or below it, with their counts."""
+        counts = {state: getattr(self, name) for state, name in SUBTREE_COUNT_FIELDS.items()}
+        return {state: n for state, n in counts.items() if n}
 
 
 class GreeningBacklog(models.Model):
