@@ -253,10 +253,10 @@ def _level_ctes(
     """The figures of one level's units, in every scope found in them or below them."""
     kind_list = ", ".join(f"'{kind}'" for kind in kinds)
     ctes = [f"{name}_units AS (SELECT * FROM units WHERE kind IN ({kind_list}))"]
-    own_counts = ", ".join(f"COALESCE(o.{c}, 0) AS {c}" for c in (*COUNTS, "n_overdue_key"))
     unit_columns = "u.parent_id, u.kind, u.kind_code, u.parent_kind"
     if not children:
         # Leaves: their own scopes; a unit without tasks still gets its "all" row.
+        own_counts = ", ".join(f"COALESCE(o.{c}, 0) AS {c}" for c in (*COUNTS, "n_overdue_key"))
         subtree = ", ".join(
             f"COALESCE(o.{own}, 0) AS {sub}" for own, sub in zip(COUNTS, SUBTREE, strict=True)
         )
