@@ -101,6 +101,7 @@ def _admin_form(policy: GreeningPolicy, band_rows, **overrides) -> dict:
         "not_started_grace_days": policy.not_started_grace_days,
         "overdue_key_task_makes_red": "on",
         "own_tasks_weight": policy.own_tasks_weight,
+        "completion_proof": policy.completion_proof,
         "loaded_version": policy.version,
         "change_note": "",
         "bands-TOTAL_FORMS": len(band_rows),

@@ -7,6 +7,6 @@ def test_health_reports_database_and_cache(client, db):
     assert response.json() == {"database": "ok", "cache": "ok"}
 
 
-def test_the_front_door_leads_to_the_admin(client, db):
+def test_the_front_door_leads_to_log_in(client, db):
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/tasks/"

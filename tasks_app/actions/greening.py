@@ -139,6 +139,7 @@ POLICY_FIELDS = (
     "completed_late_is_green",
     "overdue_key_task_makes_red",
     "own_tasks_weight",
+    "completion_proof",
 )
 
 

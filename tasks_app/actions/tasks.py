@@ -2,7 +2,9 @@
 applies the change, bumps the version and appends a TaskUpdate naming who, when and what."""
 
 import datetime
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +12,7 @@ from django.utils import timezone
 
 from tasks_app.actions.greening import greening_mark_stale
 from tasks_app.clock import local_today
-from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
+from tasks_app.models import Evidence, Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
 
 # Every field a person may edit on a task, in the order forms show them.
 EDITABLE_FIELDS = (
@@ -41,11 +43,24 @@ DETAIL_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("status", "progres
 
 
 class StaleTaskVersion(Exception):
-    """The task changed after the caller loaded it; nothing was written."""
+    """The task changed after the caller loaded it; nothing was written. `since` holds the
+    updates recorded after the caller's version, to show what changed."""
 
-    def __init__(self, current: Task):
+    def __init__(self, current: Task, since: list[TaskUpdate] | None = None):
         self.current = current
+        self.since = since or []
         super().__init__(f"task {current.pk} is at version {current.version}")
+
+
+@dataclass(frozen=True)
+class EvidenceUpload:
+    """A checked file ready to attach: its content is already in storage under `stored_name`."""
+
+    stored_name: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
 
 
 def _apply_completion_rules(task: Task) -> None:
@@ -95,15 +110,29 @@ def task_change(
     author: User | None,
     note: str = "",
     coordinating_units: Iterable[Unit] | None = None,
+    evidence: Sequence[EvidenceUpload] = (),
+    submission_key: uuid.UUID | None = None,
 ) -> TaskUpdate | None:
     """Write the edited instance `task` if nobody changed the row since `expected_version`.
 
+    Updates recorded since then that only added notes or evidence do not conflict: they
+    changed nothing the caller edited. Anything else raises StaleTaskVersion with the
+    current row and those updates. With `submission_key`, a second call with the same key
+    records nothing and returns the first call's update (a double submit).
+
     Returns the recorded update, or None when nothing actually changed.
-    Raises StaleTaskVersion, with the current row, when someone else wrote first.
     """
     current = Task.objects.select_for_update().get(pk=task.pk)
+    if submission_key is not None:
+        earlier = TaskUpdate.objects.filter(submission_key=submission_key, task=current).first()
+        if earlier is not None:
+            return earlier
     if current.version != expected_version:
-        raise StaleTaskVersion(current)
+        since = list(
+            current.updates.filter(version__gt=expected_version).select_related("author").order_by("version")
+        )
+        if expected_version > current.version or any(u.kind != UpdateKind.NOTE for u in since):
+            raise StaleTaskVersion(current, since)
 
     _apply_completion_rules(task)
     changes = _detail_changes(current, task)
@@ -118,20 +147,27 @@ def task_change(
             task.coordinating_units.set(after_units)
     status_changed = current.status != task.status
     progress_changed = current.progress != task.progress
-    if not (changes or status_changed or progress_changed or note):
+    if not (changes or status_changed or progress_changed or note or evidence):
         return None
 
+    if changes:
+        kind = UpdateKind.EDITED
+    elif status_changed or progress_changed:
+        kind = UpdateKind.PROGRESS
+    else:
+        kind = UpdateKind.NOTE
     task.version = current.version + 1
     task.updated_at = timezone.now()
     task.created_at, task.created_by_id = current.created_at, current.created_by_id
     task.save()
-    # A task moved to another unit leaves the old unit's figures stale too.
-    greening_mark_stale(unit_ids={current.lead_unit_id, task.lead_unit_id})
-    return TaskUpdate.objects.create(
+    if kind != UpdateKind.NOTE:
+        # A task moved to another unit leaves the old unit's figures stale too.
+        greening_mark_stale(unit_ids={current.lead_unit_id, task.lead_unit_id})
+    update = TaskUpdate.objects.create(
         task=task,
         author=author,
         created_at=task.updated_at,
-        kind=UpdateKind.EDITED if changes else UpdateKind.PROGRESS,
+        kind=kind,
         version=task.version,
         status_before=current.status,
         status_after=task.status,
@@ -139,7 +175,22 @@ def task_change(
         progress_after=task.progress,
         note=note,
         changes=changes,
+        submission_key=submission_key,
     )
+    Evidence.objects.bulk_create(
+        [
+            Evidence(
+                update=update,
+                file=item.stored_name,
+                original_name=item.original_name,
+                size=item.size,
+                content_type=item.content_type,
+                sha256=item.sha256,
+            )
+            for item in evidence
+        ]
+    )
+    return update
 
 
 def _detail_changes(before: Task, after: Task) -> dict[str, list[Any]]:
@@ -163,3 +214,75 @@ def _display(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+@transaction.atomic
+def task_cascade(
+    *, parent: Task, communes: Sequence[Unit], author: User | None, responsible_position: str
+) -> list[Task]:
+    """Give each commune its own child of `parent`, linked to it, in one transaction.
+
+    A commune that already has a child of this task is skipped, so assigning again after
+    adding communes is safe. Returns the tasks created."""
+    parent = Task.objects.select_for_update().get(pk=parent.pk)
+    already = set(parent.children.values_list("lead_unit_id", flat=True))
+    now = timezone.now()
+    children = [
+        Task(
+            plan_id=parent.plan_id,
+            code=f"{parent.code}/{commune.code}",
+            title=parent.title,
+            description=parent.description,
+            task_group_id=parent.task_group_id,
+            phase_id=parent.phase_id,
+            parent=parent,
+            lead_unit=commune,
+            responsible_name=f"{responsible_position} {commune.name}",
+            responsible_position=f"{responsible_position} {commune.name}",
+            approving_authority=parent.approving_authority,
+            start_date=parent.start_date,
+            deadline=parent.deadline,
+            expected_product=parent.expected_product,
+            is_key=parent.is_key,
+            status=TaskStatus.NOT_STARTED,
+            progress=0,
+            version=1,
+            created_by=author,
+            created_at=now,
+            updated_at=now,
+        )
+        for commune in communes
+        if commune.pk not in already
+    ]
+    created = Task.objects.bulk_create(children, batch_size=500)
+    TaskUpdate.objects.bulk_create(
+        [
+            TaskUpdate(
+                task=child,
+                author=author,
+                created_at=now,
+                kind=UpdateKind.CREATED,
+                version=1,
+                status_after=child.status,
+                progress_after=child.progress,
+                note=f"{parent.lead_unit.name}: {parent.code}",
+            )
+            for child in created
+        ],
+        batch_size=500,
+    )
+    if created:
+        greening_mark_stale(unit_ids=[child.lead_unit_id for child in created])
+    return created
+
+
+@transaction.atomic
+def task_assign(
+    *, task: Task, communes: Sequence[Unit], author: User | None, responsible_position: str
+) -> tuple[Task, list[Task]]:
+    """Create a unit's task and cascade it to the chosen communes, all or nothing."""
+    task = task_create(task=task, author=author)
+    children = task_cascade(
+        parent=task, communes=communes, author=author, responsible_position=responsible_position
+    )
+    return task, children

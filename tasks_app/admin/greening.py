@@ -78,7 +78,8 @@ class GreeningPolicyAdmin(admin.ModelAdmin):
     readonly_fields = ["version", "updated_at", "updated_by"]
     fieldsets = [
         (_("Task state"), {"fields": POLICY_FIELDS[:5]}),
-        (_("Unit colour"), {"fields": POLICY_FIELDS[5:]}),
+        (_("Unit colour"), {"fields": POLICY_FIELDS[5:7]}),
+        (_("Updates"), {"fields": POLICY_FIELDS[7:]}),
         (_("Change"), {"fields": ["change_note", "loaded_version", "version", "updated_at", "updated_by"]}),
     ]
 

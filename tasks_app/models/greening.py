@@ -32,6 +32,12 @@ def _percent() -> list:
     return [MinValueValidator(0), MaxValueValidator(100)]
 
 
+class CompletionProof(models.TextChoices):
+    EVIDENCE_OR_NOTE = "evidence_or_note", _("An evidence file or a note")
+    EVIDENCE = "evidence", _("An evidence file")
+    EVIDENCE_AND_NOTE = "evidence_and_note", _("An evidence file and a note")
+
+
 class GreeningPolicy(models.Model):
     """The one policy in force. Every threshold the rules use is here, so staff can
     change them without a release; each change is logged in GreeningPolicyChange and
@@ -80,6 +86,13 @@ class GreeningPolicy(models.Model):
             "communes' green share."
         ),
     )
+    completion_proof = models.CharField(
+        _("completing a task requires"),
+        max_length=20,
+        choices=CompletionProof.choices,
+        default=CompletionProof.EVIDENCE_OR_NOTE,
+        help_text=_("What an official must give when they mark a task completed."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     updated_by = models.ForeignKey(
@@ -102,6 +115,10 @@ class GreeningPolicy(models.Model):
                 condition=Q(behind_tolerance_pp__lte=100)
                 & Q(near_deadline_min_progress__lte=100)
                 & Q(own_tasks_weight__lte=100),
+            ),
+            models.CheckConstraint(
+                name="policy_completion_proof_valid",
+                condition=Q(completion_proof__in=["evidence_or_note", "evidence", "evidence_and_note"]),
             ),
         ]
 

@@ -151,6 +151,7 @@ class UpdateKind(models.TextChoices):
     CREATED = "created", _("Created")
     PROGRESS = "progress", _("Progress report")
     EDITED = "edited", _("Details edited")
+    NOTE = "note", _("Note")
 
 
 class TaskUpdate(models.Model):
@@ -179,6 +180,8 @@ class TaskUpdate(models.Model):
     note = models.TextField(_("note"), blank=True)
     # Other fields that changed, as {"field": [old, new]}: deadline, lead unit, and so on.
     changes = models.JSONField(_("other changes"), default=dict, blank=True)
+    # The form's one-time key: a second submit of the same form finds this row and records nothing.
+    submission_key = models.UUIDField(_("submission key"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("task update")

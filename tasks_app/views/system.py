@@ -2,14 +2,16 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    # Until the officials' pages exist, the working front door is the admin.
-    return redirect("admin:index")
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={reverse('my_tasks')}")
+    return redirect("my_tasks")
 
 
 @never_cache

@@ -1,0 +1,149 @@
+"""Who may see and change which task. Every page, download and API endpoint asks here.
+
+Rules (docs/access.md says them in plain words):
+- An officer of the task's lead unit edits it: status, progress, notes, evidence.
+- A member of a coordinating unit, and a leader of the lead unit, may add notes and
+  evidence, but not change status or progress.
+- Province roles see every task of their province, including its communes' tasks.
+- Central viewers and system administrators see everything, read-only here.
+- A task the user may not see does not exist for them: 404, the same as a wrong id.
+"""
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from tasks_app.models import Membership, Role, Task, Unit, User
+
+OFFICER_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER})
+LEADER_ROLES = frozenset({Role.COMMUNE_LEADER, Role.PROVINCE_LEADER})
+PROVINCE_ROLES = frozenset({Role.PROVINCE_OFFICER, Role.PROVINCE_LEADER})
+NATIONWIDE_ROLES = frozenset({Role.CENTRAL_VIEWER, Role.SYSTEM_ADMIN})
+
+
+class TaskAccess(IntEnum):
+    NONE = 0
+    VIEW = 1
+    NOTE = 2  # notes and evidence, no status or progress
+    EDIT = 3
+
+
+@dataclass(frozen=True)
+class UserScope:
+    """A user's memberships, loaded once per request."""
+
+    roles_by_unit: dict[int, frozenset[str]]
+    province_ids: frozenset[int]  # provinces whose every task the user may see
+    nationwide: bool
+
+    @property
+    def unit_ids(self) -> frozenset[int]:
+        return frozenset(self.roles_by_unit)
+
+    def units_with(self, roles: frozenset[str]) -> frozenset[int]:
+        return frozenset(unit for unit, held in self.roles_by_unit.items() if held & roles)
+
+    @property
+    def creating_unit_ids(self) -> frozenset[int]:
+        """Provinces where the user may create tasks and cascade them to communes."""
+        return self.units_with(frozenset({Role.PROVINCE_OFFICER}))
+
+
+def user_scope(user: User) -> UserScope:
+    cached = getattr(user, "_nq57_scope", None)
+    if cached is not None:
+        return cached
+    roles: dict[int, set[str]] = {}
+    provinces: set[int] = set()
+    nationwide = bool(user.is_superuser)
+    if user.is_authenticated:
+        for unit_id, role, province_id in Membership.objects.filter(
+            user=user, unit__is_active=True
+        ).values_list("unit_id", "role", "unit__province_id"):
+            roles.setdefault(unit_id, set()).add(role)
+            if role in PROVINCE_ROLES and province_id:
+                provinces.add(province_id)
+            if role in NATIONWIDE_ROLES:
+                nationwide = True
+    scope = UserScope(
+        roles_by_unit={unit: frozenset(held) for unit, held in roles.items()},
+        province_ids=frozenset(provinces),
+        nationwide=nationwide,
+    )
+    user._nq57_scope = scope
+    return scope
+
+
+def _coordinated_by(unit_ids) -> Exists:
+    return Exists(
+        Task.coordinating_units.through.objects.filter(task_id=OuterRef("pk"), unit_id__in=unit_ids)
+    )
+
+
+def visible_tasks(user: User) -> QuerySet[Task]:
+    """Every task the user may open."""
+    scope = user_scope(user)
+    if scope.nationwide:
+        return Task.objects.all()
+    if not scope.unit_ids:
+        return Task.objects.none()
+    condition = Q(lead_unit__in=scope.unit_ids) | _coordinated_by(scope.unit_ids)
+    if scope.province_ids:
+        condition |= Q(lead_unit__province__in=scope.province_ids)
+    return Task.objects.filter(condition)
+
+
+def own_unit_tasks(user: User) -> QuerySet[Task]:
+    """The tasks of the user's own units, led or coordinated: "my tasks"."""
+    scope = user_scope(user)
+    if not scope.unit_ids:
+        return Task.objects.none()
+    return Task.objects.filter(Q(lead_unit__in=scope.unit_ids) | _coordinated_by(scope.unit_ids))
+
+
+def task_access(user: User, task: Task) -> TaskAccess:
+    scope = user_scope(user)
+    lead_roles = scope.roles_by_unit.get(task.lead_unit_id, frozenset())
+    if lead_roles & OFFICER_ROLES:
+        return TaskAccess.EDIT
+    if lead_roles & LEADER_ROLES:
+        return TaskAccess.NOTE
+    if scope.unit_ids and task.coordinating_units.filter(pk__in=scope.unit_ids).exists():
+        return TaskAccess.NOTE
+    if scope.nationwide:
+        return TaskAccess.VIEW
+    if scope.province_ids and _province_of(task) in scope.province_ids:
+        return TaskAccess.VIEW
+    return TaskAccess.NONE
+
+
+def _province_of(task: Task) -> int | None:
+    lead = task.lead_unit if "lead_unit" in task._state.fields_cache else None
+    if lead is not None:
+        return lead.province_id
+    return Unit.objects.filter(pk=task.lead_unit_id).values_list("province_id", flat=True).first()
+
+
+def get_task_for_user(user: User, pk: int, *, need: TaskAccess = TaskAccess.VIEW) -> tuple[Task, TaskAccess]:
+    """The task and the user's access to it. 404 when the user may not see it (whether or
+    not it exists); 403 when they see it but `need` more than they have."""
+    task = Task.objects.select_related("lead_unit").filter(pk=pk).first()
+    access = task_access(user, task) if task is not None else TaskAccess.NONE
+    if access == TaskAccess.NONE:
+        raise Http404
+    if access < need:
+        raise PermissionDenied
+    return task, access
+
+
+def creatable_units(user: User) -> QuerySet[Unit]:
+    """Units the user may create tasks for (their provinces, as a province officer)."""
+    return Unit.objects.filter(pk__in=user_scope(user).creating_unit_ids)
+
+
+def may_cascade(user: User, task: Task) -> bool:
+    """A province officer may assign their province's own task down to its communes."""
+    return task.lead_unit_id in user_scope(user).creating_unit_ids

@@ -1,0 +1,382 @@
+"""Forms validate everything a person sends; the actions then assume valid input."""
+
+import datetime
+import uuid
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tasks_app.access import TaskAccess
+from tasks_app.actions.tasks import EvidenceUpload
+from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, inspect_upload, max_bytes
+from tasks_app.models import CompletionProof, Evidence, Task, TaskStatus
+from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters
+
+# --- Evidence kept across a failed submit ----------------------------------------------------
+
+KEPT_EVIDENCE_SALT = "nq57.kept-evidence"
+KEPT_EVIDENCE_MAX_AGE = 24 * 3600
+
+
+def kept_evidence_token(item: EvidenceUpload) -> str:
+    """A signed reference to a file already in storage, so a form that failed (a conflict or
+    a missing note) does not make the user upload it again over a weak connection."""
+    return signing.dumps(
+        [item.stored_name, item.original_name, item.content_type, item.size, item.sha256],
+        salt=KEPT_EVIDENCE_SALT,
+        compress=True,
+    )
+
+
+def kept_evidence_from_token(token: str) -> EvidenceUpload | None:
+    try:
+        stored, name, content_type, size, sha256 = signing.loads(
+            token, salt=KEPT_EVIDENCE_SALT, max_age=KEPT_EVIDENCE_MAX_AGE
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not default_storage.exists(stored):
+        return None
+    return EvidenceUpload(stored, name, content_type, size, sha256)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Several files at once, each checked by its content. Errors name every bad file."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        inspected, errors = [], []
+        for upload in files:
+            try:
+                inspected.append((upload, inspect_upload(upload)))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return inspected
+
+
+# --- The update form -----------------------------------------------------------------------
+
+# A unit that received a task from above may not cancel it; only its own tasks.
+STATUSES_FOR_CASCADED = [s for s in TaskStatus.values if s != TaskStatus.CANCELLED]
+
+
+class TaskUpdateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=TaskStatus.choices)
+    progress = forms.IntegerField(
+        label=gettext_lazy("Progress (%)"),
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 5}),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Required when the status changes or progress goes down."),
+    )
+    evidence = EvidenceField(
+        label=gettext_lazy("Evidence files"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
+    )
+
+    def __init__(self, *args, task: Task, access: TaskAccess, completion_proof: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+        self.access = access
+        self.completion_proof = completion_proof
+        self.kept: list[EvidenceUpload] = []
+        self.fields["evidence"].help_text = _(
+            "PDF, Word (docx), Excel (xlsx), JPG or PNG; at most %(mb)s MB each."
+        ) % {"mb": max_bytes() // (1024 * 1024)}
+        if not self.is_bound:
+            # Given initial values win: a form brought back after a conflict keeps the user's input.
+            self.initial = {
+                "version": task.version,
+                "submission_key": uuid.uuid4(),
+                "status": task.status,
+                "progress": task.progress,
+                **self.initial,
+            }
+        if access < TaskAccess.EDIT:
+            del self.fields["status"], self.fields["progress"]
+            self.fields["note"].required = True
+            self.fields["note"].help_text = ""
+        elif task.parent_id and task.status != TaskStatus.CANCELLED:
+            self.fields["status"].choices = [(s, TaskStatus(s).label) for s in STATUSES_FOR_CASCADED]
+        if self.is_bound:
+            for token in self.data.getlist("kept_evidence"):
+                item = kept_evidence_from_token(token)
+                if item is not None:
+                    self.kept.append(item)
+
+    @property
+    def edits_status(self) -> bool:
+        return "status" in self.fields
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.edits_status:
+            if not (cleaned.get("note") or "").strip() and not cleaned.get("evidence") and not self.kept:
+                raise ValidationError(_("Write a note or attach a file."), code="empty")
+            return cleaned
+        status, progress = cleaned.get("status"), cleaned.get("progress")
+        note = (cleaned.get("note") or "").strip()
+        cleaned["note"] = note
+        if status is None or progress is None:
+            return cleaned
+        if status == TaskStatus.COMPLETED:
+            progress = cleaned["progress"] = 100
+        if status == TaskStatus.NOT_STARTED and progress > 0:
+            self.add_error(
+                "progress", _("A task that has not started has 0%% progress. Choose “In progress”.")
+            )
+        status_changed = status != self.task.status
+        if (status_changed or progress < self.task.progress) and not note:
+            self.add_error(
+                "note",
+                ValidationError(
+                    _("Explain in a note why the status changed or progress went down."), code="note_required"
+                ),
+            )
+        if status == TaskStatus.COMPLETED and status_changed:
+            self._check_completion_proof(note, cleaned)
+        return cleaned
+
+    def _check_completion_proof(self, note: str, cleaned: dict) -> None:
+        has_file = (
+            bool(cleaned.get("evidence") or self.kept)
+            or Evidence.objects.filter(update__task=self.task).exists()
+        )
+        proof = self.completion_proof
+        if proof == CompletionProof.EVIDENCE and not has_file:
+            self.add_error("evidence", _("To mark the task completed, attach the evidence of its product."))
+        elif proof == CompletionProof.EVIDENCE_AND_NOTE and not (has_file and note):
+            self.add_error(
+                "evidence",
+                _("To mark the task completed, attach the evidence of its product and write a note."),
+            )
+        elif proof == CompletionProof.EVIDENCE_OR_NOTE and not (has_file or note):
+            self.add_error(
+                "evidence",
+                _("To mark the task completed, attach the evidence of its product or write a note."),
+            )
+
+    def checked_files(self) -> list[tuple[forms.Field, InspectedFile]]:
+        """The new files that passed their checks, even when the form as a whole did not."""
+        if "evidence" in getattr(self, "cleaned_data", {}):
+            return self.cleaned_data["evidence"]
+        return []
+
+
+# --- The list's filters ----------------------------------------------------------------------
+
+
+class TaskFilterForm(forms.Form):
+    """Read from the query string; a bad value is ignored with a message, never a 500."""
+
+    q = forms.CharField(label=gettext_lazy("Search by code or title"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("All")), *TaskStatus.choices]
+    )
+    colour = forms.ChoiceField(
+        label=gettext_lazy("Colour"),
+        required=False,
+        choices=[("", gettext_lazy("All"))] + [(c.value, c.label) for c in COLOUR_ORDER],
+    )
+    plan = forms.TypedChoiceField(label=gettext_lazy("Plan"), required=False, coerce=int, empty_value=None)
+    group = forms.TypedChoiceField(
+        label=gettext_lazy("Task group"), required=False, coerce=int, empty_value=None
+    )
+    due = forms.IntegerField(
+        label=gettext_lazy("Due within (days)"),
+        required=False,
+        min_value=0,
+        max_value=366,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, plans=(), groups=(), units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["plan"].choices = everything + [(p.pk, p.code) for p in plans]
+        self.fields["group"].choices = everything + [
+            (g.pk, f"{g.plan.code} · {g.number}. {g.name}") for g in groups
+        ]
+        if units:
+            self.fields["unit"].choices = [("", _("My units"))] + [(u.pk, u.name) for u in units]
+        else:
+            del self.fields["unit"]
+
+    def filters(self) -> TaskFilters:
+        data = (
+            self.cleaned_data
+            if self.is_valid()
+            else {
+                name: value
+                for name, value in getattr(self, "cleaned_data", {}).items()
+                if name not in self.errors
+            }
+        )
+        return TaskFilters(
+            status=data.get("status") or "",
+            colour=data.get("colour") or "",
+            plan=data.get("plan"),
+            task_group=data.get("group"),
+            due_within_days=data.get("due"),
+            search=(data.get("q") or "").strip(),
+            unit=data.get("unit"),
+        )
+
+
+# --- Creating and cascading ------------------------------------------------------------------
+
+
+CASCADE_NONE, CASCADE_ALL, CASCADE_SELECTED = "none", "all", "selected"
+
+
+class CascadeFieldsMixin(forms.Form):
+    cascade = forms.ChoiceField(
+        label=gettext_lazy("Assign to communes"),
+        choices=[
+            (CASCADE_NONE, gettext_lazy("Do not assign to communes")),
+            (CASCADE_ALL, gettext_lazy("All communes of the province")),
+            (CASCADE_SELECTED, gettext_lazy("Selected communes")),
+        ],
+        initial=CASCADE_ALL,
+        widget=forms.RadioSelect,
+    )
+    communes = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Communes"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    commune_responsible = forms.CharField(
+        label=gettext_lazy("Responsible person in each commune (position)"),
+        max_length=80,
+        initial="Chủ tịch UBND",
+        help_text=gettext_lazy("Recorded with the commune's name, e.g. “Chủ tịch UBND Xã Quế Phong”."),
+    )
+
+    def set_communes(self, communes) -> None:
+        self.commune_units = {c.pk: c for c in communes}
+        self.fields["communes"].choices = [(c.pk, c.name) for c in communes]
+
+    def chosen_communes(self) -> list:
+        mode = self.cleaned_data.get("cascade")
+        if mode == CASCADE_ALL:
+            return list(self.commune_units.values())
+        if mode == CASCADE_SELECTED:
+            return [self.commune_units[pk] for pk in self.cleaned_data.get("communes", [])]
+        return []
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("cascade") == CASCADE_SELECTED and not cleaned.get("communes"):
+            self.add_error("communes", _("Choose at least one commune, or another option."))
+        return cleaned
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def format_value(self, value):
+        # The browser's date picker wants ISO; it shows the date in the user's locale.
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+
+class TaskCreateForm(CascadeFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = [
+            "plan",
+            "code",
+            "title",
+            "description",
+            "task_group",
+            "phase",
+            "responsible_name",
+            "responsible_position",
+            "approving_authority",
+            "start_date",
+            "deadline",
+            "expected_product",
+            "is_key",
+        ]
+        widgets = {
+            "start_date": DateInput,
+            "deadline": DateInput,
+            "title": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "expected_product": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, province, plans, communes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province = province
+        self.fields["plan"].queryset = plans
+        self.fields["task_group"].queryset = (
+            self.fields["task_group"].queryset.filter(plan__in=plans).select_related("plan")
+        )
+        self.fields["task_group"].label_from_instance = lambda g: f"{g.plan.code} · {g.number}. {g.name}"
+        self.fields["phase"].queryset = (
+            self.fields["phase"].queryset.filter(plan__in=plans).select_related("plan")
+        )
+        self.fields["phase"].label_from_instance = lambda p: f"{p.plan.code} · {p.name}"
+        for name in ("start_date", "deadline"):
+            self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        self.fields["responsible_name"].required = True
+        self.set_communes(communes)
+
+    def clean(self):
+        cleaned = super().clean()
+        plan = cleaned.get("plan")
+        for name in ("task_group", "phase"):
+            value = cleaned.get(name)
+            if plan and value and value.plan_id != plan.pk:
+                self.add_error(name, _("This belongs to another plan than the one chosen."))
+        start, deadline = cleaned.get("start_date"), cleaned.get("deadline")
+        if start and deadline and deadline < start:
+            self.add_error("deadline", _("The deadline cannot be before the start date."))
+        code = cleaned.get("code")
+        if plan and code:
+            child_codes = [f"{code}/{c.code}" for c in self.chosen_communes()] if "cascade" in cleaned else []
+            taken = Task.objects.filter(plan=plan, code__in=[code, *child_codes]).values_list(
+                "code", flat=True
+            )
+            if taken:
+                self.add_error(
+                    "code",
+                    _("These codes are already used in this plan: %(codes)s.")
+                    % {"codes": ", ".join(sorted(taken)[:5])},
+                )
+        return cleaned
+
+    def _post_clean(self):
+        # The model's own checks (6 rõ, dates) run on the instance; lead unit is the province.
+        self.instance.lead_unit = self.province
+        super()._post_clean()
+
+
+class TaskCascadeForm(CascadeFieldsMixin):
+    def __init__(self, *args, task: Task, communes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+        self.fields["cascade"].choices = self.fields["cascade"].choices[1:]
+        self.set_communes(communes)

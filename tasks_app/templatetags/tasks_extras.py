@@ -1,0 +1,42 @@
+from urllib.parse import parse_qsl, urlencode
+
+from django import template
+from django.utils.html import format_html
+
+from tasks_app.models import TaskState
+
+register = template.Library()
+
+# A shape per colour, so the state never rests on colour alone (colour-blind readers).
+COLOUR_ICONS = {"green": "✓", "yellow": "!", "red": "✕", "none": "–"}
+
+
+@register.simple_tag
+def colour_icon(colour: str | None) -> str:
+    return format_html(
+        '<span class="icon" aria-hidden="true">{}</span>', COLOUR_ICONS.get(colour or "none", "–")
+    )
+
+
+@register.filter
+def state_label(state: str) -> str:
+    try:
+        return TaskState(state).label
+    except ValueError:
+        return state
+
+
+@register.filter
+def without_param(query: str, name: str) -> str:
+    """The query string without one parameter (and without the page, which it resets)."""
+    return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in (name, "page")])
+
+
+@register.filter
+def task_field_label(name: str) -> str:
+    from tasks_app.models import Task
+
+    try:
+        return str(Task._meta.get_field(name).verbose_name)
+    except Exception:  # a field since removed from the model: show its recorded name
+        return name

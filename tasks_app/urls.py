@@ -1,0 +1,24 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from tasks_app.forms_accounts import LoginForm
+from tasks_app.views import system, tasks
+
+urlpatterns = [
+    path("", system.home, name="home"),
+    path("healthz", system.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("tasks/", tasks.my_tasks, name="my_tasks"),
+    path("tasks/new/", tasks.task_new, name="task_new"),
+    path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/update/", tasks.task_update, name="task_update"),
+    path("tasks/<int:pk>/cascade/", tasks.task_cascade_view, name="task_cascade"),
+    path("tasks/<int:pk>/evidence/<int:evidence_id>/", tasks.evidence_download, name="evidence_download"),
+]

@@ -1,0 +1,262 @@
+"""The officials' task pages: my tasks, the task page, the update form, evidence
+downloads, and creating and cascading tasks. Views validate and render; the actions
+write; tasks_app.access decides who may do what."""
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from tasks_app.access import (
+    TaskAccess,
+    creatable_units,
+    get_task_for_user,
+    may_cascade,
+    own_unit_tasks,
+    user_scope,
+    visible_tasks,
+)
+from tasks_app.actions.evidence import evidence_store
+from tasks_app.actions.tasks import StaleTaskVersion, task_assign, task_cascade, task_change
+from tasks_app.clock import local_today
+from tasks_app.forms import (
+    TaskCascadeForm,
+    TaskCreateForm,
+    TaskFilterForm,
+    TaskUpdateForm,
+    kept_evidence_token,
+)
+from tasks_app.models import Evidence, GreeningPolicy, Plan, Task, Unit, UnitKind
+from tasks_app.selectors.greening import current_rules
+from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, filter_choices, task_list, task_page
+
+# --- My tasks ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    scope = user_scope(user)
+    own = own_unit_tasks(user)
+    plans, groups = filter_choices(own)
+    units = (
+        Unit.objects.filter(province__in=scope.province_ids, is_active=True).order_by("kind", "name")
+        if scope.province_ids
+        else []
+    )
+    form = TaskFilterForm(request.GET or None, plans=plans, groups=groups, units=units)
+    filters = form.filters() if form.is_bound else TaskFilters()
+    tasks = visible_tasks(user) if filters.unit else own
+    today = local_today()
+    listing = task_list(
+        tasks, filters=filters, on=today, rules=current_rules(), page_number=request.GET.get("page", 1)
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    colour_links = []
+    for colour in COLOUR_ORDER:
+        chip = query.copy()
+        chip["colour"] = colour.value
+        colour_links.append((colour, listing.colour_counts[colour.value], chip.urlencode()))
+    context = {
+        "form": form,
+        "listing": listing,
+        "today": today,
+        "query": query.urlencode(),
+        "colour_links": colour_links,
+        "active_colour": filters.colour,
+        "can_create": bool(scope.creating_unit_ids),
+        "own_unit_ids": scope.unit_ids,
+    }
+    template = (
+        "tasks/my_tasks.html#results" if request.htmx and not request.htmx.boosted else "tasks/my_tasks.html"
+    )
+    return render(request, template, context)
+
+
+# --- The task page ---------------------------------------------------------------------------
+
+
+def _live_context(request: HttpRequest, task_id: int, access: TaskAccess, **extra) -> dict:
+    page = task_page(task_id, on=local_today(), rules=current_rules())
+    form = extra.pop("form", None)
+    if form is None and access >= TaskAccess.NOTE:
+        form = TaskUpdateForm(task=page.task, access=access, completion_proof=_completion_proof())
+    return {
+        "page": page,
+        "task": page.task,
+        "access": access,
+        "can_edit": access >= TaskAccess.EDIT,
+        "form": form,
+        "kept_tokens": [(item, kept_evidence_token(item)) for item in getattr(form, "kept", [])],
+        "may_cascade": may_cascade(request.user, page.task),
+        **extra,
+    }
+
+
+def _completion_proof() -> str:
+    return GreeningPolicy.objects.values_list("completion_proof", flat=True).get()
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task, access = get_task_for_user(request.user, pk)
+    return render(request, "tasks/task_detail.html", _live_context(request, task.pk, access))
+
+
+def _render_live(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    template = "tasks/task_detail.html#live" if request.htmx else "tasks/task_detail.html"
+    return render(request, template, context, status=status)
+
+
+def _changes_status_or_progress(request: HttpRequest, task: Task) -> bool:
+    posted_status = request.POST.get("status", task.status)
+    posted_progress = request.POST.get("progress", str(task.progress))
+    return posted_status != task.status or posted_progress.strip() != str(task.progress)
+
+
+@login_required
+@require_POST
+def task_update(request: HttpRequest, pk: int) -> HttpResponse:
+    task, access = get_task_for_user(request.user, pk, need=TaskAccess.NOTE)
+    if access < TaskAccess.EDIT and _changes_status_or_progress(request, task):
+        raise PermissionDenied
+    proof = _completion_proof()
+    form = TaskUpdateForm(request.POST, request.FILES, task=task, access=access, completion_proof=proof)
+    if not form.is_valid():
+        # Keep the files that passed, so fixing the note does not mean uploading again.
+        form.kept += [evidence_store(upload=up, inspected=info) for up, info in form.checked_files()]
+        context = _live_context(request, task.pk, access, form=form)
+        return _render_live(request, context, status=422)
+
+    data = form.cleaned_data
+    uploads = form.kept + [evidence_store(upload=up, inspected=info) for up, info in data["evidence"]]
+    edited = copy.copy(task)
+    if form.edits_status:
+        edited.status, edited.progress = data["status"], data["progress"]
+    try:
+        update = task_change(
+            task=edited,
+            expected_version=data["version"],
+            author=request.user,
+            note=data["note"],
+            evidence=uploads,
+            submission_key=data["submission_key"],
+        )
+    except StaleTaskVersion as conflict:
+        # The user's input comes back as it was, on the current version, beside what changed.
+        fresh = TaskUpdateForm(
+            task=conflict.current,
+            access=access,
+            completion_proof=proof,
+            initial={
+                "version": conflict.current.version,
+                "submission_key": data["submission_key"],
+                "status": data.get("status", conflict.current.status),
+                "progress": data.get("progress", conflict.current.progress),
+                "note": data["note"],
+            },
+        )
+        fresh.kept = uploads
+        context = _live_context(request, task.pk, access, form=fresh, conflict=conflict.since)
+        return _render_live(request, context, status=409)
+
+    if update is None:
+        notice = _("Nothing changed, so nothing was recorded.")
+    else:
+        notice = _("Saved. The task is now at version %(version)s.") % {"version": update.version}
+    if request.htmx:
+        context = _live_context(request, task.pk, access, notice=notice)
+        return _render_live(request, context)
+    messages.success(request, notice)
+    return redirect("task_detail", pk=task.pk)
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
+    task, _access = get_task_for_user(request.user, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_id, update__task=task)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Creating and cascading ---------------------------------------------------------------------
+
+
+def _province_communes(province: Unit):
+    return Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE, is_active=True).order_by("name")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_new(request: HttpRequest) -> HttpResponse:
+    province = creatable_units(request.user).order_by("name").first()
+    if province is None:
+        raise PermissionDenied
+    plans = Plan.objects.filter(issuing_unit=province, is_active=True).order_by("-issue_date")
+    form = TaskCreateForm(
+        request.POST or None, province=province, plans=plans, communes=_province_communes(province)
+    )
+    if request.method == "POST" and form.is_valid():
+        task, children = task_assign(
+            task=form.save(commit=False),
+            communes=form.chosen_communes(),
+            author=request.user,
+            responsible_position=form.cleaned_data["commune_responsible"],
+        )
+        messages.success(request, _assigned_message(task, len(children)))
+        return redirect("task_detail", pk=task.pk)
+    status = 422 if form.is_bound else 200
+    return render(request, "tasks/task_new.html", {"form": form, "province": province}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_cascade_view(request: HttpRequest, pk: int) -> HttpResponse:
+    task, _access = get_task_for_user(request.user, pk, need=TaskAccess.EDIT)
+    if not may_cascade(request.user, task):
+        raise PermissionDenied
+    assigned = task.children.values("lead_unit_id")
+    communes = _province_communes(task.lead_unit).exclude(pk__in=assigned)
+    form = TaskCascadeForm(request.POST or None, task=task, communes=communes)
+    if request.method == "POST" and form.is_valid():
+        children = task_cascade(
+            parent=task,
+            communes=form.chosen_communes(),
+            author=request.user,
+            responsible_position=form.cleaned_data["commune_responsible"],
+        )
+        messages.success(request, _assigned_message(task, len(children)))
+        return redirect("task_detail", pk=task.pk)
+    status = 422 if form.is_bound else 200
+    return render(request, "tasks/task_cascade.html", {"form": form, "task": task}, status=status)
+
+
+def _assigned_message(task: Task, count: int) -> str:
+    if not count:
+        return _("Task %(code)s saved; it was not assigned to any commune.") % {"code": task.code}
+    return ngettext(
+        "Task %(code)s saved and assigned to %(count)s commune.",
+        "Task %(code)s saved and assigned to %(count)s communes.",
+        count,
+    ) % {"code": task.code, "count": count}
