@@ -211,6 +211,7 @@ class TaskFilterForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), required=False, coerce=int, empty_value=None)
+    parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, plans=(), groups=(), units=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -242,6 +243,7 @@ class TaskFilterForm(forms.Form):
             due_within_days=data.get("due"),
             search=(data.get("q") or "").strip(),
             unit=data.get("unit"),
+            parent=data.get("parent"),
         )
 
 

@@ -175,3 +175,19 @@ def test_parent_page_shows_the_childrens_rollup(province_client, make_task, nghe
     by_icon = dict(re.findall(r'aria-hidden="true">(.)</span> [^<]+</dt><dd>(\d+)</dd>', rollup))
     assert by_icon == {"✕": "2", "!": "0", "✓": "2"}  # two overdue children are red
     assert page.index(communes[1].name) < page.index(communes[0].name)  # red before green
+
+
+def test_the_communes_copies_list_with_filters_and_scope(
+    province_client, client, make_task, nghe_an, outsider
+):
+    parent = make_task(code="NV-10", lead_unit=nghe_an, title="Nhiệm vụ cha")
+    communes = list(Unit.objects.filter(parent=nghe_an, kind=UnitKind.COMMUNE).order_by("code")[:35])
+    for n, unit in enumerate(communes):
+        make_task(code=f"NV-10/{unit.code}", lead_unit=unit, parent=parent, progress=n)
+    page = province_client.get(reverse("task_detail", args=[parent.pk])).content.decode()
+    assert page.count('class="badge') >= 30 and f"?parent={parent.pk}" in page
+    listing = province_client.get(reverse("my_tasks"), {"parent": parent.pk}).content.decode()
+    assert "Nhiệm vụ cha" in listing and "35 nhiệm vụ" in listing
+    client.force_login(outsider)
+    foreign = client.get(reverse("my_tasks"), {"parent": parent.pk}).content.decode()
+    assert "Nhiệm vụ cha" not in foreign and "0 nhiệm vụ" in foreign

@@ -60,7 +60,10 @@ class Rules:
             completed_late_is_green=policy.completed_late_is_green,
             overdue_key_task_makes_red=policy.overdue_key_task_makes_red,
             own_tasks_weight=policy.own_tasks_weight,
-            bands=tuple(Band(b.colour, b.lower, b.upper) for b in policy.bands.order_by("lower")),
+            # Sorted here, not by the database, so a prefetched set of bands costs no query.
+            bands=tuple(
+                Band(b.colour, b.lower, b.upper) for b in sorted(policy.bands.all(), key=lambda b: b.lower)
+            ),
             version=policy.version,
         )
 

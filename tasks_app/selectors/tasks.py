@@ -23,21 +23,22 @@ def states_of_colour(colour: str, rules: Rules) -> list[str]:
     return [state for state in TaskState.values if state_colour(state, rules) == wanted]
 
 
-def colour_expression(rules: Rules) -> Case:
-    """The task colour as SQL, from the `greening_state` annotation."""
-    return Case(
-        *[
-            When(greening_state__in=states_of_colour(colour, rules), then=Value(colour.value))
-            for colour in (Colour.GREEN, Colour.YELLOW, Colour.RED)
-        ],
-        default=Value(Colour.NONE.value),
-    )
+def with_states(tasks: QuerySet[Task], *, on: datetime.date, rules: Rules) -> QuerySet[Task]:
+    return tasks.annotate(greening_state=task_state_expression(on=on, rules=rules))
 
 
-def with_colours(tasks: QuerySet[Task], *, on: datetime.date, rules: Rules) -> QuerySet[Task]:
-    return tasks.annotate(greening_state=task_state_expression(on=on, rules=rules)).annotate(
-        colour=colour_expression(rules)
-    )
+def count_colours(tasks: QuerySet[Task], rules: Rules) -> dict[str, int]:
+    """Tasks per colour, from one GROUP BY over the state (the colour is a function of it)."""
+    counts = dict.fromkeys((c.value for c in COLOUR_ORDER), 0)
+    for row in tasks.order_by().values("greening_state").annotate(n=Count("pk")):
+        counts[state_colour(row["greening_state"], rules) or Colour.NONE.value] += row["n"]
+    return counts
+
+
+def _set_colours(tasks: list[Task], rules: Rules) -> list[Task]:
+    for task in tasks:
+        task.colour = state_colour(task.greening_state, rules) or Colour.NONE.value
+    return tasks
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class TaskFilters:
     due_within_days: int | None = None
     search: str = ""
     unit: int | None = None
+    parent: int | None = None  # a cascaded task: list its communes' copies
 
 
 @dataclass
@@ -72,9 +74,11 @@ def task_list(
 
     The colour counts apply every filter except the colour itself, so each count says what
     choosing that colour would show."""
-    tasks = with_colours(tasks, on=on, rules=rules)
+    tasks = with_states(tasks, on=on, rules=rules)
     if filters.unit:
         tasks = tasks.filter(lead_unit_id=filters.unit)
+    if filters.parent:
+        tasks = tasks.filter(parent_id=filters.parent)
     if filters.status:
         tasks = tasks.filter(status=filters.status)
     if filters.plan:
@@ -89,15 +93,14 @@ def task_list(
         )
     if filters.search:
         tasks = tasks.filter(Q(code__icontains=filters.search) | Q(title__icontains=filters.search))
-    counts = tasks.aggregate(
-        **{colour.value: Count("pk", filter=Q(colour=colour.value)) for colour in COLOUR_ORDER}
-    )
+    counts = count_colours(tasks, rules)
     if filters.colour:
-        tasks = tasks.filter(colour=filters.colour)
+        tasks = tasks.filter(greening_state__in=states_of_colour(filters.colour, rules))
     ordered = (
         tasks.annotate(
+            # The same as the state being "overdue", without repeating the state's CASE.
             overdue_first=Case(
-                When(greening_state=TaskState.OVERDUE, then=Value(0)),
+                When(Q(status__in=OPEN_STATUSES, deadline__lt=on), then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             )
@@ -120,7 +123,9 @@ def task_list(
     total = counts[filters.colour] if filters.colour else sum(counts.values())
     paginator = Paginator(ordered, TASKS_PER_PAGE)
     paginator.count = total  # known from the colour counts: saves a COUNT(*)
-    return TaskList(page=paginator.get_page(page_number), colour_counts=counts, total=total)
+    page = paginator.get_page(page_number)
+    page.object_list = _set_colours(list(page.object_list), rules)
+    return TaskList(page=page, colour_counts=counts, total=total)
 
 
 def filter_choices(tasks: QuerySet[Task]) -> tuple[list[Plan], list[TaskGroup]]:
@@ -200,7 +205,8 @@ class TaskPage:
     children_rollup: ChildRollup | None = None
 
 
-CHILDREN_SHOWN = 200
+# The rest are a link away, in the task list filtered by this parent.
+CHILDREN_SHOWN = 30
 UPDATES_SHOWN = 100
 
 
@@ -220,29 +226,28 @@ def task_page(task_id: int, *, on: datetime.date, rules: Rules) -> TaskPage:
         updates=updates,
         days_left=(task.deadline - on).days if task.status in OPEN_STATUSES and task.deadline >= on else None,
     )
-    children = with_colours(task.children.all(), on=on, rules=rules)
-    rollup = children.aggregate(
+    children = with_states(task.children.all(), on=on, rules=rules)
+    rollup = task.children.aggregate(
         total=Count("pk"),
         completed=Count("pk", filter=Q(status=TaskStatus.COMPLETED)),
         average_progress=Avg("progress"),
-        red=Count("pk", filter=Q(colour=Colour.RED)),
-        yellow=Count("pk", filter=Q(colour=Colour.YELLOW)),
-        green=Count("pk", filter=Q(colour=Colour.GREEN)),
     )
     if rollup["total"]:
-        page.children_rollup = ChildRollup(**rollup)
-        severity = Case(
-            When(colour=Colour.RED, then=Value(0)),
-            When(colour=Colour.YELLOW, then=Value(1)),
-            When(colour=Colour.GREEN, then=Value(2)),
-            default=Value(3),
-            output_field=IntegerField(),
+        colours = count_colours(children, rules)
+        page.children_rollup = ChildRollup(
+            **rollup, red=colours[Colour.RED], yellow=colours[Colour.YELLOW], green=colours[Colour.GREEN]
         )
-        page.children = list(
-            children.select_related("lead_unit")
-            .annotate(severity=severity)
-            .order_by("severity", "lead_unit__name")[:CHILDREN_SHOWN]
+        severity = {colour.value: rank for rank, colour in enumerate(COLOUR_ORDER)}
+        rows = _set_colours(
+            list(
+                children.select_related("lead_unit").only(
+                    "code", "status", "progress", "lead_unit__name", "parent_id"
+                )
+            ),
+            rules,
         )
+        rows.sort(key=lambda child: (severity[child.colour], child.lead_unit.name))
+        page.children = rows[:CHILDREN_SHOWN]
     return page
 
 

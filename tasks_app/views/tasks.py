@@ -55,7 +55,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     )
     form = TaskFilterForm(request.GET or None, plans=plans, groups=groups, units=units)
     filters = form.filters() if form.is_bound else TaskFilters()
-    tasks = visible_tasks(user) if filters.unit else own
+    # Another unit's tasks, or a cascaded task's copies, come from everything the user may see.
+    tasks = visible_tasks(user) if filters.unit or filters.parent else own
     today = local_today()
     listing = task_list(
         tasks, filters=filters, on=today, rules=current_rules(), page_number=request.GET.get("page", 1)
@@ -76,6 +77,9 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "active_colour": filters.colour,
         "can_create": bool(scope.creating_unit_ids),
         "own_unit_ids": scope.unit_ids,
+        "parent_task": visible_tasks(user).filter(pk=filters.parent).only("code", "title").first()
+        if filters.parent
+        else None,
     }
     template = (
         "tasks/my_tasks.html#results" if request.htmx and not request.htmx.boosted else "tasks/my_tasks.html"
