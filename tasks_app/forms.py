@@ -7,6 +7,7 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -177,7 +178,7 @@ class TaskUpdateForm(forms.Form):
                 _("To mark the task completed, attach the evidence of its product or write a note."),
             )
 
-    def checked_files(self) -> list[tuple[forms.Field, InspectedFile]]:
+    def checked_files(self) -> list[tuple[UploadedFile, InspectedFile]]:
         """The new files that passed their checks, even when the form as a whole did not."""
         if "evidence" in getattr(self, "cleaned_data", {}):
             return self.cleaned_data["evidence"]
