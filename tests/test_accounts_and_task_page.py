@@ -169,3 +169,20 @@ def test_read_only_viewers_get_no_form(client, tinh_leader, make_task):
     client.force_login(tinh_leader)
     page = client.get(reverse("task_detail", args=[task.pk])).content.decode()
     assert 'id="update-form"' not in page
+
+
+def test_repeated_wrong_passwords_lock_that_username_from_that_address(client, xa_officer, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(reverse("login"), {"username": "xa_officer", "password": "sai"}).status_code == 200
+    locked = client.post(reverse("login"), {"username": "xa_officer", "password": "sai"})
+    assert locked.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in locked.content.decode()
+    # Even the right password is refused during the lockout.
+    right = client.post(reverse("login"), {"username": "xa_officer", "password": "pw-xa_officer"})
+    assert right.status_code == 429
+    assert client.get(reverse("my_tasks")).status_code == 302
+    # Another address is not locked out.
+    other = client.post(
+        reverse("login"), {"username": "xa_officer", "password": "pw-xa_officer"}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert other.status_code == 302 and other["Location"] == reverse("my_tasks")

@@ -40,3 +40,9 @@ def task_field_label(name: str) -> str:
         return str(Task._meta.get_field(name).verbose_name)
     except Exception:  # a field since removed from the model: show its recorded name
         return name
+
+
+@register.filter
+def minutes(duration) -> int:
+    """A timedelta in whole minutes, rounded up."""
+    return -(-int(duration.total_seconds()) // 60) if duration else 0
