@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tasks_app.models import Plan, Task, TaskStatus, Unit, UnitKind, User
+from tasks_app.models import Membership, Plan, Role, Task, TaskStatus, Unit, UnitKind, User
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +84,6 @@ def make_task(plan, commune):
 
 
 def _member(username: str, unit: Unit, role: str) -> User:
-    from tasks_app.models import Membership
-
     user = User.objects.create_user(username, password="pw-" + username, full_name=username.title())
     Membership.objects.create(user=user, unit=unit, role=role)
     return user
@@ -108,50 +106,36 @@ def far_commune(db) -> Unit:
 @pytest.fixture
 def xa_officer(commune) -> User:
     """Commune officer of `commune`: edits its tasks."""
-    from tasks_app.models import Role
-
     return _member("xa_officer", commune, Role.COMMUNE_OFFICER)
 
 
 @pytest.fixture
 def xa_leader(commune) -> User:
-    from tasks_app.models import Role
-
     return _member("xa_leader", commune, Role.COMMUNE_LEADER)
 
 
 @pytest.fixture
 def neighbour_officer(other_commune) -> User:
     """Officer of another commune in the same province."""
-    from tasks_app.models import Role
-
     return _member("neighbour", other_commune, Role.COMMUNE_OFFICER)
 
 
 @pytest.fixture
 def tinh_officer(nghe_an) -> User:
-    from tasks_app.models import Role
-
     return _member("tinh_officer", nghe_an, Role.PROVINCE_OFFICER)
 
 
 @pytest.fixture
 def tinh_leader(nghe_an) -> User:
-    from tasks_app.models import Role
-
     return _member("tinh_leader", nghe_an, Role.PROVINCE_LEADER)
 
 
 @pytest.fixture
 def outsider(far_commune) -> User:
     """Officer of a commune in another province: sees nothing of Nghệ An."""
-    from tasks_app.models import Role
-
     return _member("outsider", far_commune, Role.COMMUNE_OFFICER)
 
 
 @pytest.fixture
 def central_viewer(root) -> User:
-    from tasks_app.models import Role
-
     return _member("tw_viewer", root, Role.CENTRAL_VIEWER)

@@ -61,8 +61,13 @@ class ColourExplanation:
         return self.snapshot.colour if self.snapshot else Colour.NONE
 
 
+def current_policy() -> GreeningPolicy:
+    """The policy in force, with its bands, in one read a page can share."""
+    return GreeningPolicy.objects.prefetch_related("bands").get()
+
+
 def current_rules() -> Rules:
-    return Rules.from_policy(GreeningPolicy.objects.prefetch_related("bands").get())
+    return Rules.from_policy(current_policy())
 
 
 def explain_unit_colour(

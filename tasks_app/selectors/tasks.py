@@ -249,8 +249,3 @@ def task_page(task_id: int, *, on: datetime.date, rules: Rules) -> TaskPage:
         rows.sort(key=lambda child: (severity[child.colour], child.lead_unit.name))
         page.children = rows[:CHILDREN_SHOWN]
     return page
-
-
-def updates_since(task: Task, version: int) -> list[TaskUpdate]:
-    """What others recorded after `version`: the conflict message shows these."""
-    return list(task.updates.filter(version__gt=version).select_related("author").order_by("version"))

@@ -33,8 +33,9 @@ from tasks_app.forms import (
     TaskUpdateForm,
     kept_evidence_token,
 )
+from tasks_app.greening.rules import Rules
 from tasks_app.models import Evidence, GreeningPolicy, Plan, Task, Unit, UnitKind
-from tasks_app.selectors.greening import current_rules
+from tasks_app.selectors.greening import current_policy, current_rules
 from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, filter_choices, task_list, task_page
 
 # --- My tasks ------------------------------------------------------------------------------
@@ -90,11 +91,13 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 # --- The task page ---------------------------------------------------------------------------
 
 
-def _live_context(request: HttpRequest, task_id: int, access: TaskAccess, **extra) -> dict:
-    page = task_page(task_id, on=local_today(), rules=current_rules())
+def _live_context(
+    request: HttpRequest, task_id: int, access: TaskAccess, policy: GreeningPolicy, **extra
+) -> dict:
+    page = task_page(task_id, on=local_today(), rules=Rules.from_policy(policy))
     form = extra.pop("form", None)
     if form is None and access >= TaskAccess.NOTE:
-        form = TaskUpdateForm(task=page.task, access=access, completion_proof=_completion_proof())
+        form = TaskUpdateForm(task=page.task, access=access, completion_proof=policy.completion_proof)
     return {
         "page": page,
         "task": page.task,
@@ -107,16 +110,13 @@ def _live_context(request: HttpRequest, task_id: int, access: TaskAccess, **extr
     }
 
 
-def _completion_proof() -> str:
-    return GreeningPolicy.objects.values_list("completion_proof", flat=True).get()
-
-
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task, access = get_task_for_user(request.user, pk)
-    return render(request, "tasks/task_detail.html", _live_context(request, task.pk, access))
+    context = _live_context(request, task.pk, access, current_policy())
+    return render(request, "tasks/task_detail.html", context)
 
 
 def _render_live(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
@@ -136,12 +136,13 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
     task, access = get_task_for_user(request.user, pk, need=TaskAccess.NOTE)
     if access < TaskAccess.EDIT and _changes_status_or_progress(request, task):
         raise PermissionDenied
-    proof = _completion_proof()
+    policy = current_policy()
+    proof = policy.completion_proof
     form = TaskUpdateForm(request.POST, request.FILES, task=task, access=access, completion_proof=proof)
     if not form.is_valid():
         # Keep the files that passed, so fixing the note does not mean uploading again.
         form.kept += [evidence_store(upload=up, inspected=info) for up, info in form.checked_files()]
-        context = _live_context(request, task.pk, access, form=form)
+        context = _live_context(request, task.pk, access, policy, form=form)
         return _render_live(request, context, status=422)
 
     data = form.cleaned_data
@@ -173,7 +174,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
         fresh.kept = uploads
-        context = _live_context(request, task.pk, access, form=fresh, conflict=conflict.since)
+        context = _live_context(request, task.pk, access, policy, form=fresh, conflict=conflict.since)
         return _render_live(request, context, status=409)
 
     if update is None:
@@ -181,7 +182,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         notice = _("Saved. The task is now at version %(version)s.") % {"version": update.version}
     if request.htmx:
-        context = _live_context(request, task.pk, access, notice=notice)
+        context = _live_context(request, task.pk, access, policy, notice=notice)
         return _render_live(request, context)
     messages.success(request, notice)
     return redirect("task_detail", pk=task.pk)

@@ -92,3 +92,41 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def officer_task():
+    """A commune officer of Nghệ An who can log in, and a task their commune leads.
+
+    `officer_task(username, password, start_days_ago=, due_in_days=, **task_fields)`."""
+    import datetime
+
+    from tasks_app.clock import local_today
+    from tasks_app.models import Membership, Plan, Role, Task, TaskStatus, UnitKind, User
+
+    def make(username: str, password: str, *, start_days_ago: int, due_in_days: int, **fields) -> Task:
+        commune = Unit.objects.filter(province__code="40", kind=UnitKind.COMMUNE).order_by("code").first()
+        officer = User.objects.create_user(username, password=password, full_name="Hoàng Thị Lan")
+        Membership.objects.create(user=officer, unit=commune, role=Role.COMMUNE_OFFICER)
+        plan = Plan.objects.create(
+            issuing_unit=commune.province,
+            code="125/KH-UBND",
+            title="Kế hoạch 2026",
+            issue_date=datetime.date(2026, 1, 15),
+        )
+        today = local_today()
+        defaults = {
+            "responsible_name": "Trần Thanh Thắng",
+            "approving_authority": "UBND tỉnh Nghệ An",
+            "expected_product": "Biên bản bàn giao thiết bị",
+            "status": TaskStatus.IN_PROGRESS,
+        }
+        return Task.objects.create(
+            plan=plan,
+            lead_unit=commune,
+            start_date=today - datetime.timedelta(days=start_days_ago),
+            deadline=today + datetime.timedelta(days=due_in_days),
+            **{**defaults, **fields},
+        )
+
+    return make

@@ -1,41 +1,25 @@
 """The commune officer's whole errand in a real browser on a phone: log in, open a task
 that is behind schedule, report progress with an evidence file, and see the colour change."""
 
-import datetime
 import io
 
 import pytest
 from PIL import Image
 
-from tasks_app.clock import local_today
-from tasks_app.models import Evidence, Membership, Plan, Role, Task, TaskStatus, Unit, UnitKind, User
+from tasks_app.models import Evidence, Task
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
-def behind_task() -> Task:
-    commune = Unit.objects.filter(province__code="40", kind=UnitKind.COMMUNE).order_by("code").first()
-    officer = User.objects.create_user("canbo.xa", password="mat-khau-xa", full_name="Hoàng Thị Lan")
-    Membership.objects.create(user=officer, unit=commune, role=Role.COMMUNE_OFFICER)
-    plan = Plan.objects.create(
-        issuing_unit=commune.province,
-        code="125/KH-UBND",
-        title="Kế hoạch 2026",
-        issue_date=datetime.date(2026, 1, 15),
-    )
-    today = local_today()
-    return Task.objects.create(
-        plan=plan,
+def behind_task(officer_task) -> Task:
+    return officer_task(
+        "canbo.xa",
+        "mat-khau-xa",
+        start_days_ago=80,
+        due_in_days=20,
         code="NV-008/E2E",
         title="Trang bị chữ ký số cho bộ phận một cửa",
-        lead_unit=commune,
-        responsible_name="Trần Thanh Thắng",
-        approving_authority="UBND tỉnh Nghệ An",
-        start_date=today - datetime.timedelta(days=80),
-        deadline=today + datetime.timedelta(days=20),
-        expected_product="Biên bản bàn giao thiết bị",
-        status=TaskStatus.IN_PROGRESS,
         progress=10,
     )
 
