@@ -142,6 +142,9 @@ CELERY_BEAT_SCHEDULE = {
 # changes is recomputed once; the flag that marks a refresh as queued outlives it.
 GREENING_COALESCE_SECONDS = env_int("GREENING_COALESCE_SECONDS", 2)
 GREENING_QUEUED_FLAG_SECONDS = env_int("GREENING_QUEUED_FLAG_SECONDS", 120)
+# Dashboards poll for fresh figures; faster while a change is waiting to be counted.
+DASHBOARD_REFRESH_SECONDS = env_int("DASHBOARD_REFRESH_SECONDS", 60)
+DASHBOARD_PENDING_REFRESH_SECONDS = env_int("DASHBOARD_PENDING_REFRESH_SECONDS", 3)
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "tasks_app.User"

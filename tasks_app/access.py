@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from tasks_app.models import Membership, Role, Task, Unit, User
+from tasks_app.models import Membership, Role, Task, Unit, UnitKind, User
 
 OFFICER_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER})
 LEADER_ROLES = frozenset({Role.COMMUNE_LEADER, Role.PROVINCE_LEADER})
@@ -155,3 +155,43 @@ def creatable_units(user: User) -> QuerySet[Unit]:
 def may_cascade(user: User, task: Task) -> bool:
     """A province officer may assign their province's own task down to its communes."""
     return task.lead_unit_id in user_scope(user).creating_unit_ids
+
+
+# --- Dashboards -------------------------------------------------------------------------
+
+
+def may_view_national(user: User) -> bool:
+    """The national dashboard is for central viewers and administrators."""
+    return user_scope(user).nationwide
+
+
+def may_view_unit(user: User, unit: Unit) -> bool:
+    """A unit's dashboard: its own members, its province's roles, and nationwide roles."""
+    scope = user_scope(user)
+    if scope.nationwide or unit.pk in scope.roles_by_unit:
+        return True
+    return unit.province_id is not None and unit.province_id in scope.province_ids
+
+
+def get_unit_for_dashboard(user: User, pk: int, *, kind: str) -> Unit:
+    """The active unit of `kind` whose dashboard the user asked for; 404 when it is not
+    one they may see, exactly as when it does not exist."""
+    unit = Unit.objects.filter(pk=pk, kind=kind, is_active=True).first()
+    if unit is None or not may_view_unit(user, unit):
+        raise Http404
+    return unit
+
+
+def home_dashboard_unit(user: User) -> Unit | None:
+    """The widest unit the user follows, for the "Dashboard" link: None means the
+    national view (nationwide roles) or no dashboard at all (see may_view_national)."""
+    scope = user_scope(user)
+    if scope.nationwide:
+        return None
+    if scope.province_ids:
+        return Unit.objects.filter(pk__in=scope.province_ids).order_by("code").first()
+    return (
+        Unit.objects.filter(pk__in=scope.unit_ids, kind=UnitKind.COMMUNE, is_active=True)
+        .order_by("code")
+        .first()
+    )

@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy
 
 from tasks_app.access import TaskAccess
 from tasks_app.actions.tasks import EvidenceUpload
+from tasks_app.clock import local_today
 from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, inspect_upload, max_bytes
 from tasks_app.models import CompletionProof, Evidence, Task, TaskStatus
+from tasks_app.selectors.dashboards import SORT_KEYS, BoardFilters, CommuneTableQuery
 from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters
 
 # --- Evidence kept across a failed submit ----------------------------------------------------
@@ -383,3 +385,84 @@ class TaskCascadeForm(CascadeFieldsMixin):
         self.task = task
         self.fields["cascade"].choices = self.fields["cascade"].choices[1:]
         self.set_communes(communes)
+
+
+# --- Dashboards ------------------------------------------------------------------------------
+
+
+class BoardFilterForm(forms.Form):
+    """A board's plan, task group and date, read from the query string. A bad value is
+    dropped with a message and the board shows without it, never a 500."""
+
+    plan = forms.TypedChoiceField(label=gettext_lazy("Plan"), required=False, coerce=int, empty_value=None)
+    group = forms.TypedChoiceField(
+        label=gettext_lazy("Task group"), required=False, coerce=int, empty_value=None
+    )
+    date = forms.DateField(
+        label=gettext_lazy("Figures on"),
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=DateInput,
+        help_text=gettext_lazy("Empty: the latest figures."),
+    )
+
+    def __init__(self, *args, plans=(), groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plans = {plan.pk: plan for plan in plans}
+        self.groups = {group.pk: group for group in groups}
+        everything = [("", _("All"))]
+        self.fields["plan"].choices = everything + [
+            (plan.pk, f"{plan.code} · {plan.issuing_unit.name}") for plan in plans
+        ]
+        self.fields["group"].choices = everything + [
+            (group.pk, f"{group.number}. {group.name}") for group in groups
+        ]
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date")
+        if day and day > local_today():
+            raise ValidationError(_("Figures exist only up to today."), code="future")
+        return day
+
+    def filters(self) -> BoardFilters:
+        data = _valid_part(self)
+        plan = self.plans.get(data.get("plan"))
+        group = self.groups.get(data.get("group")) if plan is not None else None
+        return BoardFilters(plan=plan, group=group, on=data.get("date"))
+
+
+class CommuneTableForm(forms.Form):
+    """The commune table's sorting, filters and page."""
+
+    q = forms.CharField(label=gettext_lazy("Commune name"), required=False, max_length=100)
+    colour = forms.ChoiceField(
+        label=gettext_lazy("Colour"),
+        required=False,
+        choices=[("", gettext_lazy("All"))] + [(c.value, c.label) for c in COLOUR_ORDER],
+    )
+    silent = forms.BooleanField(label=gettext_lazy("Only communes with no update for 7 days"), required=False)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")],
+        widget=forms.HiddenInput,
+    )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def query(self) -> CommuneTableQuery:
+        data = _valid_part(self)
+        return CommuneTableQuery(
+            sort=data.get("sort") or "rank",
+            colour=data.get("colour") or "",
+            search=(data.get("q") or "").strip(),
+            silent_only=bool(data.get("silent")),
+            page=data.get("page") or 1,
+        )
+
+
+def _valid_part(form: forms.Form) -> dict:
+    """The cleaned values of the fields that passed, when others did not."""
+    if form.is_valid():
+        return form.cleaned_data
+    return {
+        name: value for name, value in getattr(form, "cleaned_data", {}).items() if name not in form.errors
+    }

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tasks_app.forms_accounts import LoginForm
-from tasks_app.views import system, tasks
+from tasks_app.views import dashboards, system, tasks
 
 urlpatterns = [
     path("", system.home, name="home"),
@@ -15,6 +15,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("dashboard/", dashboards.dashboard_home, name="dashboard"),
+    path("dashboard/national/", dashboards.national, name="dashboard_national"),
+    path("dashboard/province/<int:pk>/", dashboards.province, name="dashboard_province"),
+    path("dashboard/commune/<int:pk>/", dashboards.commune, name="dashboard_commune"),
     path("tasks/", tasks.my_tasks, name="my_tasks"),
     path("tasks/new/", tasks.task_new, name="task_new"),
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),

@@ -105,6 +105,8 @@ class Task(models.Model):
             models.Index(fields=["lead_unit", "deadline"], name="task_lead_deadline_idx"),
             models.Index(fields=["plan", "task_group"], name="task_plan_group_idx"),
             models.Index(fields=["status", "deadline"], name="task_status_deadline_idx"),
+            # A unit's last change, read per commune by the dashboards: one probe each.
+            models.Index(fields=["lead_unit", "updated_at"], name="task_lead_updated_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="task_code_per_plan"),

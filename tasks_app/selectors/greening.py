@@ -71,14 +71,19 @@ def current_rules() -> Rules:
 
 
 def explain_unit_colour(
-    *, unit: Unit, on: datetime.date | None = None, scope: str = ALL, limit: int = 50
+    *,
+    unit: Unit,
+    on: datetime.date | None = None,
+    scope: str = ALL,
+    limit: int = 50,
+    rules: Rules | None = None,
 ) -> ColourExplanation:
     """What makes `unit` the colour it is on `on`: its red and yellow tasks (most serious
     first, with days late or how far behind), the tasks not counted and why, and its
     child units that are not green."""
     today = local_today()
     on = on or today
-    rules = current_rules()
+    rules = rules or current_rules()
     snapshot = GreeningSnapshot.objects.filter(unit=unit, on_date=on, scope=scope).first()
     explanation = ColourExplanation(unit=unit, on_date=on, scope=scope, rules=rules, snapshot=snapshot)
 

@@ -7,11 +7,8 @@ national demo loaded; the first load transfers under 100 KB; static files are ca
 
 import gzip
 import json
-import math
-import statistics
 import tempfile
 import time
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -22,30 +19,21 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils.module_loading import import_string
 from whitenoise.base import WhiteNoise
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
+from tasks_app.benchmarks.http import Page, client_for, get_ok, measure
 from tasks_app.benchmarks.throwaway import throwaway_database
 from tasks_app.clock import local_today
 from tasks_app.demo.seed import seed_demo
-from tasks_app.models import GreeningSnapshot, Membership, Task, User
+from tasks_app.models import GreeningSnapshot, Membership, Task
 
 COMMUNE_USER = "xa.canbo"
 PROVINCE_USER = "tinh.vanphong"
-HOST = "127.0.0.1"  # in ALLOWED_HOSTS with DEBUG=1
 GZIP_LEVEL = 6
-
-
-@dataclass
-class Page:
-    name: str
-    username: str | None
-    path: str
 
 
 class Command(BaseCommand):
@@ -88,7 +76,7 @@ class Command(BaseCommand):
             pages = _pages()
             results = {}
             for page in pages:
-                results[page.name] = _measure(page, runs)
+                results[page.name] = measure(page, runs)
                 figures = results[page.name]
                 say(
                     f"{page.name:<28} p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms"
@@ -150,51 +138,6 @@ def _unit_of(username: str):
     return membership.unit
 
 
-def _client(username: str | None) -> Client:
-    client = Client(HTTP_HOST=HOST)
-    if username:
-        client.force_login(User.objects.get(username=username))
-    return client
-
-
-def _get(client: Client, path: str, name: str):
-    response = client.get(path)
-    if response.status_code != 200:
-        raise CommandError(
-            f"{name}: GET {path} answered {response.status_code}, not 200"
-            + (f" (redirect to {response['Location']})" if response.has_header("Location") else "")
-        )
-    return response
-
-
-def _measure(page: Page, runs: int) -> dict:
-    client = _client(page.username)
-    _get(client, page.path, page.name)  # warm-up: caches, compiled templates, connection
-    times, sql_times, queries, size = [], [], [], 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = _get(client, page.path, page.name)
-            times.append((time.perf_counter() - started) * 1000)
-        queries.append(len(captured))
-        # Django logs each query's time to the millisecond: a rough split of server time.
-        sql_times.append(sum(float(query["time"]) for query in captured.captured_queries) * 1000)
-        size = len(response.content)
-    return {
-        "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(_percentile(times, 95), 2),
-        "sql_p50_ms": round(statistics.median(sql_times), 1),
-        "queries": max(queries),
-        "bytes": size,
-    }
-
-
-def _percentile(values: list[float], pct: int) -> float:
-    """Nearest-rank percentile: the smallest value at least pct % of the values do not exceed."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
 # --- the first visit ----------------------------------------------------------------------------
 
 
@@ -216,9 +159,9 @@ class _Assets(HTMLParser):
 def _first_load(say) -> dict:
     """The login page, then 'My tasks' after logging in, with every stylesheet and script
     they link (each fetched once: the second page finds them in the browser's cache)."""
-    anonymous = _client(None)
-    login_html = _get(anonymous, "/accounts/login/", "login").content
-    tasks_html = _get(_client(COMMUNE_USER), "/tasks/", "my_tasks_commune").content
+    anonymous = client_for(None)
+    login_html = get_ok(anonymous, "/accounts/login/", "login").content
+    tasks_html = get_ok(client_for(COMMUNE_USER), "/tasks/", "my_tasks_commune").content
     urls = list(dict.fromkeys(_asset_urls(login_html) + _asset_urls(tasks_html)))
     files = [("/accounts/login/", login_html), ("/tasks/", tasks_html)]
     files += [(url, _static_bytes(url)) for url in urls]

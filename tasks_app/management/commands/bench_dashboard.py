@@ -1,0 +1,438 @@
+"""Time the leaders' dashboards (national, province, commune) through the whole Django stack
+on a national-shaped dataset in a throwaway database, with the twelve weekly snapshot
+dates their trend reads; and, with Redis, how long a commune's change takes to reach its
+province's dashboard through a real Celery worker.
+
+The last line with --json is one object, page name -> {"p50_ms", "p95_ms", "queries",
+"bytes"}, ending with the "trivial" page (/healthz) timed in the same run for scale.
+"""
+
+import datetime
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import IO
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import Case, Count, Q, When
+from django.test import Client
+from kombu import Exchange, Queue
+
+from nq57.celery import app as celery_app
+from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY, greening_recompute
+from tasks_app.actions.tasks import task_change
+from tasks_app.actions.units import default_source_path, read_unit_source, units_load
+from tasks_app.benchmarks.dataset import build_dataset
+from tasks_app.benchmarks.http import Figures, Page, client_for, get_ok, measure
+from tasks_app.benchmarks.throwaway import throwaway_database
+from tasks_app.clock import local_today
+from tasks_app.greening.counting import task_source, with_states
+from tasks_app.greening.rules import Rules
+from tasks_app.models import (
+    GreeningPolicy,
+    Membership,
+    Plan,
+    Role,
+    Task,
+    TaskState,
+    TaskStatus,
+    Unit,
+    UnitKind,
+    User,
+)
+
+# The dashboards' trend reads the snapshots of today and the eleven weeks before.
+TREND_WEEKS = 12
+CENTRAL_USER = "bench.trunguong"
+PROVINCE_USER = "bench.tinh"
+COMMUNE_USER = "bench.xa"
+WORKER_READY_SECONDS = 30
+FRESHNESS_TIMEOUT_SECONDS = 30
+POLL_SECONDS = 0.1
+WORKER_LOG_TAIL = 3000
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the dashboards are looked at: the province with the most communes, its
+    commune leading the most tasks, and the province's plan and its biggest task group."""
+
+    province: Unit
+    commune: Unit
+    plan_id: int
+    group_id: int
+
+    @property
+    def province_path(self) -> str:
+        return f"/dashboard/province/{self.province.pk}/"
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the national, province and commune dashboards (p50/p95 server time, SQL queries, "
+        "HTML size) on a national-shaped dataset with twelve weeks of snapshots, in a throwaway "
+        "database; with REDIS_URL set, also how long a change takes to show (real Celery worker)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tasks", type=int, default=1_000_000, help="How many tasks to generate.")
+        parser.add_argument(
+            "--runs", type=int, default=30, help="Timed requests per page, after one warm-up request."
+        )
+        parser.add_argument(
+            "--json", dest="as_json", action="store_true", help="End with one JSON line of the figures."
+        )
+
+    def handle(self, *args, tasks: int, runs: int, as_json: bool, **options):
+        if runs < 1:
+            raise CommandError("--runs must be at least 1")
+        if tasks < 1:
+            raise CommandError("--tasks must be at least 1")
+        say: Say = self.stdout.write
+        today = local_today()
+        say(f"Database: {connection.vendor}; building a throwaway copy…")
+        with throwaway_database("bench_dashboard"):
+            started = time.perf_counter()
+            units_load(records=read_unit_source(default_source_path()))
+            updates = build_dataset(tasks=tasks, today=today, log=say)
+            say(f"Dataset: {tasks:,} tasks, {updates:,} updates in {time.perf_counter() - started:.1f} s")
+            _snapshot_history(today, say)
+
+            target = _target()
+            say(
+                f"Province: {target.province} ({target.province.pk}); commune: {target.commune}"
+                f" ({target.commune.pk}); plan {target.plan_id}, group {target.group_id}"
+            )
+            _leaders(target)
+            results: dict[str, Figures] = {}
+            for page in _pages(target):
+                figures = results[page.name] = measure(page, runs)
+                say(
+                    f"{page.name:<16} p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms"
+                    f"  {figures['queries']:3d} queries ({figures['sql_p50_ms']:.0f} ms SQL)"
+                    f"  {figures['bytes']:>8,} bytes  {page.path}" + ("  (htmx)" if page.headers else "")
+                )
+
+            if settings.REDIS_URL:
+                seconds = _freshness(target, today, say)
+                say(f"Freshness: update visible on the province dashboard after {seconds:.2f} s")
+            else:
+                say("Freshness: skipped (REDIS_URL is not set, so jobs run in-process, not on a worker)")
+        if as_json:
+            say(
+                json.dumps(
+                    {
+                        name: {key: figures[key] for key in ("p50_ms", "p95_ms", "queries", "bytes")}
+                        for name, figures in results.items()
+                    }
+                )
+            )
+
+
+# --- the data ----------------------------------------------------------------------------------
+
+
+def _snapshot_history(today: datetime.date, say: Say) -> None:
+    """Compute the snapshots the trend reads: today from the tasks' own columns, the past
+    weeks from the task history, as the nightly job and a backfill would have left them."""
+    total = 0.0
+    for week in range(TREND_WEEKS):
+        on = today - datetime.timedelta(weeks=week)
+        started = time.perf_counter()
+        result = greening_recompute(on=on)
+        seconds = time.perf_counter() - started
+        total += seconds
+        label = "today" if week == 0 else f"{week} week{'s' if week > 1 else ''} ago"
+        say(f"  snapshots for {on:%d/%m/%Y} ({label}): {result.rows_written:,} rows in {seconds:.1f} s")
+    say(f"Snapshot history ({TREND_WEEKS} weekly dates): {total:.1f} s")
+    if connection.vendor == "postgresql":
+        # Production's autovacuum has long since analysed the snapshot table; right after
+        # a bulk write here it may not have, and stale statistics would time bad plans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE tasks_app_greeningsnapshot")
+
+
+def _target() -> Target:
+    province = (
+        Unit.objects.filter(kind=UnitKind.PROVINCE)
+        .annotate(communes=Count("children", filter=Q(children__kind=UnitKind.COMMUNE)))
+        .order_by("-communes", "code")
+        .first()
+    )
+    if province is None:
+        raise CommandError("No province loaded.")
+    busiest = (
+        Task.objects.filter(lead_unit__parent=province, lead_unit__kind=UnitKind.COMMUNE)
+        .values("lead_unit")
+        .annotate(n=Count("id"))
+        .order_by("-n", "lead_unit")
+        .first()
+    )
+    if busiest is None:
+        raise CommandError(f"No commune of {province} leads a task: use more --tasks.")
+    plan = Plan.objects.filter(issuing_unit=province).order_by("id").first()
+    if plan is None:
+        raise CommandError(f"{province} has no plan.")
+    group = plan.task_groups.annotate(n=Count("tasks")).order_by("-n", "number").first()
+    if group is None:
+        raise CommandError(f"The plan {plan} has no task group.")
+    return Target(
+        province=province,
+        commune=Unit.objects.get(pk=busiest["lead_unit"]),
+        plan_id=plan.pk,
+        group_id=group.pk,
+    )
+
+
+def _leaders(target: Target) -> None:
+    """A central viewer, the province's leader and the commune's leader."""
+    _member(CENTRAL_USER, Unit.objects.get(kind=UnitKind.CENTRAL), Role.CENTRAL_VIEWER)
+    _member(PROVINCE_USER, target.province, Role.PROVINCE_LEADER)
+    _member(COMMUNE_USER, target.commune, Role.COMMUNE_LEADER)
+
+
+def _member(username: str, unit: Unit, role: Role) -> User:
+    user = User.objects.create_user(username, full_name=f"Benchmark {role.label}")
+    Membership.objects.create(user=user, unit=unit, role=role)
+    return user
+
+
+def _pages(target: Target) -> list[Page]:
+    return [
+        Page("national", CENTRAL_USER, "/dashboard/national/"),
+        Page(
+            "national_group",
+            CENTRAL_USER,
+            f"/dashboard/national/?plan={target.plan_id}&group={target.group_id}",
+        ),
+        Page("province", PROVINCE_USER, target.province_path),
+        Page("province_sorted", PROVINCE_USER, f"{target.province_path}?sort=-overdue&colour=red"),
+        # What htmx sends when the board refreshes itself: without HX-Target the view
+        # answers the whole page.
+        Page(
+            "province_htmx", PROVINCE_USER, target.province_path, {"HX-Request": "true", "HX-Target": "board"}
+        ),
+        Page("commune", COMMUNE_USER, f"/dashboard/commune/{target.commune.pk}/"),
+        Page("trivial", None, "/healthz"),
+    ]
+
+
+# --- freshness ---------------------------------------------------------------------------------
+
+
+def _freshness(target: Target, today: datetime.date, say: Say) -> float:
+    """Seconds from a commune leader's change until the province dashboard shows the
+    commune's new rate, with the refresh job run by a real worker."""
+    task = _task_to_complete(target, today)
+    commune = task.lead_unit
+    author = User.objects.filter(memberships__unit=commune, memberships__role=Role.COMMUNE_LEADER).first()
+    if author is None:  # not the measured commune: see _task_to_complete
+        author = _member(f"{COMMUNE_USER}.{commune.code}", commune, Role.COMMUNE_LEADER)
+    client = client_for(PROVINCE_USER)
+    # The table shows 50 communes a page, and the change moves the commune in the ranking:
+    # searching for its name keeps its row on the page polled.
+    path = f"{target.province_path}?{urlencode({'q': commune.name})}"
+    # A queue of our own: a worker of the test suite or of a dev server on the same Redis
+    # must not take this job (it would run it on its own database), nor ours theirs.
+    queue = f"bench_dashboard_{os.getpid()}"
+    with _refresh_routed_to(queue), _celery_worker(queue, say):
+        before = _row_rate(client, path, commune.pk)
+        say(
+            f"  {commune} ({commune.pk}): task {task.code} ({task.pk}, {task.greening_state})"
+            f" marked completed; rate before: {before!r}"
+        )
+        # A flag left by an earlier change would make this one skip queueing its job.
+        cache.delete(INCREMENTAL_QUEUED_KEY)
+        task.status = TaskStatus.COMPLETED
+        task.progress = 100
+        task.completed_on = today
+        started = time.perf_counter()
+        # Committed when it returns (it is atomic and we are in autocommit), which queues the job.
+        task_change(task=task, expected_version=task.version, author=author, note="Benchmark")
+        while (after := _row_rate(client, path, commune.pk)) == before:
+            if time.perf_counter() - started > FRESHNESS_TIMEOUT_SECONDS:
+                raise CommandError(
+                    f"Freshness: the province dashboard still shows {before!r} for commune "
+                    f"{commune.pk} after {FRESHNESS_TIMEOUT_SECONDS} s"
+                )
+            time.sleep(POLL_SECONDS)
+        seconds = time.perf_counter() - started
+        say(f"  rate after: {after!r}")
+    return seconds
+
+
+def _task_to_complete(target: Target, today: datetime.date) -> Task:
+    """An open task that completing today turns green, so that its commune's rate (the
+    share of green tasks) must change: behind schedule or late to start, with the deadline
+    still ahead (an overdue task completed today is completed late, green only if the
+    policy says so). The measured commune's own first, in-progress ones first; another
+    commune of the province only when it has none (a small --tasks)."""
+    rules = Rules.from_policy(GreeningPolicy.objects.prefetch_related("bands").get())
+    states = [TaskState.BEHIND_SCHEDULE, TaskState.NOT_STARTED_LATE]
+    if rules.completed_late_is_green:
+        states.append(TaskState.OVERDUE)
+    task = (
+        with_states(task_source(on=today, today=today), on=today, rules=rules)
+        .filter(
+            lead_unit__parent=target.province, lead_unit__kind=UnitKind.COMMUNE, greening_state__in=states
+        )
+        .select_related("lead_unit")
+        .order_by(
+            Case(When(lead_unit=target.commune, then=0), default=1),
+            Case(When(status=TaskStatus.IN_PROGRESS, then=0), default=1),
+            "id",
+        )
+        .first()
+    )
+    if task is None:
+        raise CommandError(
+            f"Freshness: no task in {target.province} would turn green if completed; use more --tasks."
+        )
+    return task
+
+
+class _RowRate(HTMLParser):
+    """The data-rate of the element with a given id (the commune's row)."""
+
+    def __init__(self, element_id: str):
+        super().__init__()
+        self.element_id = element_id
+        self.found = False
+        self.rate: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if not self.found and values.get("id") == self.element_id:
+            self.found = True
+            if "data-rate" in values:  # a bare attribute parses as None: no rate
+                self.rate = values["data-rate"] or ""
+
+
+def _row_rate(client: Client, path: str, commune_id: int) -> str:
+    """The rate the dashboard at `path` shows for the commune: its row's data-rate."""
+    element_id = f"unit-{commune_id}"
+    parser = _RowRate(element_id)
+    parser.feed(get_ok(client, path, "freshness").content.decode("utf-8"))
+    if not parser.found:
+        raise CommandError(f"Freshness: {path} has no element id={element_id!r}")
+    if parser.rate is None:
+        raise CommandError(f"Freshness: the element id={element_id!r} on {path} has no data-rate")
+    return parser.rate
+
+
+@contextmanager
+def _refresh_routed_to(queue: str) -> Iterator[None]:
+    """Send the refresh job to `queue` while inside."""
+    previous = celery_app.conf.task_routes
+    celery_app.conf.task_routes = {"greening.refresh_stale": {"queue": queue}}
+    _reload_routes()
+    try:
+        yield
+    finally:
+        celery_app.conf.task_routes = previous
+        _reload_routes()
+
+
+def _reload_routes() -> None:
+    # Celery builds its router once, from the settings of the time; rebuild it.
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.router = celery_app.amqp.Router()
+
+
+@contextmanager
+def _celery_worker(queue: str, say: Say) -> Iterator[None]:
+    """A real worker on the throwaway database, consuming `queue`, stopped on the way out
+    (before the database is dropped: it holds a connection to it)."""
+    node = f"bench_dashboard_{os.getpid()}@{socket.gethostname()}"
+    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "nq57",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "--loglevel=WARNING",
+        f"--queues={queue}",
+        f"--hostname={node}",
+        # Keep to itself: no syncing with other workers on the same broker.
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
+        worker = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            started = time.perf_counter()
+            _wait_until_ready(worker, node, log)
+            say(f"  Celery worker {node} ready in {time.perf_counter() - started:.1f} s")
+            yield
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+            _delete_queue(queue)
+
+
+def _delete_queue(queue: str) -> None:
+    """Remove the run's queue and its routing entries from Redis, or each run leaves some."""
+    with celery_app.connection_for_write() as conn:
+        # Declared in this channel first: a channel only deletes the bindings it knows of.
+        bound = Queue(queue, Exchange(queue, type="direct"), routing_key=queue)(conn.default_channel)
+        bound.declare()
+        bound.delete()
+
+
+def _wait_until_ready(worker: subprocess.Popen, node: str, log: IO[str]) -> None:
+    deadline = time.perf_counter() + WORKER_READY_SECONDS
+    while time.perf_counter() < deadline:
+        if worker.poll() is not None:
+            raise CommandError(f"The Celery worker exited ({worker.returncode}):\n{_tail(log)}")
+        if celery_app.control.ping(destination=[node], timeout=0.5):
+            return
+    raise CommandError(f"The Celery worker did not answer a ping in {WORKER_READY_SECONDS} s:\n{_tail(log)}")
+
+
+def _tail(log: IO[str]) -> str:
+    log.flush()
+    log.seek(0)
+    return log.read()[-WORKER_LOG_TAIL:]
+
+
+def _database_url() -> str:
+    """The URL of the database the default connection uses now (the throwaway one), in the
+    form the settings parse from DATABASE_URL."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    if connection.vendor != "postgresql":
+        raise CommandError(f"Freshness: no DATABASE_URL form known for {connection.vendor}")
+    auth = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "", safe="")  # a socket directory is a path: escape its slashes
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    # Plain connection options (sslmode, …) travel as the query string.
+    options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
+    query = f"?{urlencode(options)}" if options else ""
+    return f"postgres://{auth}@{host}{port}/{quote(db['NAME'], safe='')}{query}"
