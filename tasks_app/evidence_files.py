@@ -11,6 +11,8 @@ import math
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
@@ -19,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageFile
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 ALLOWED_EXTENSIONS: tuple[str, ...] = ("pdf", "docx", "xlsx", "jpg", "png")
@@ -158,6 +160,18 @@ def _detect_extension(head: bytes, fp: IO[bytes], display_name: str) -> str:
     )
 
 
+@contextmanager
+def _truncation_is_an_error() -> Iterator[None]:
+    """WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported
+    (it renders what it can of a damaged picture); a truncated upload must still fail."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _verify_image(fp: IO[bytes], pillow_format: str, display_name: str) -> None:
     try:
         with Image.open(fp, formats=[pillow_format]) as image:
@@ -165,7 +179,8 @@ def _verify_image(fp: IO[bytes], pillow_format: str, display_name: str) -> None:
                 # Pillow's verify() does nothing for JPEG; decoding at 1/8 scale reads every
                 # scan and finds truncation, in a small fraction of the full image's memory.
                 image.draft(None, (1, 1))
-                image.load()
+                with _truncation_is_an_error():
+                    image.load()
             else:
                 image.verify()
     # Pillow reports damaged input as OSError, SyntaxError, ValueError, struct.error and

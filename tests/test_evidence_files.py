@@ -198,3 +198,14 @@ def test_sanitise_filename(name, extension, expected):
 
 def test_sanitise_filename_caps_the_stem_at_100_characters():
     assert sanitise_filename("ệ" * 300 + ".pdf", "pdf") == "ệ" * 100 + ".pdf"
+
+
+def test_a_truncated_jpeg_is_refused_even_after_weasyprint_is_imported():
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    error = rejection(SimpleUploadedFile("cut.jpg", image("JPEG")[:-40]))
+    assert error.code == "corrupt"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as WeasyPrint wants it
