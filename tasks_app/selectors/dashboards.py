@@ -165,7 +165,9 @@ def _figures_of(units: list[Unit], *, on: datetime.date, scope: str) -> list[Uni
     """The units with their snapshots, read in one query and joined here."""
     found = {
         row.unit_id: row
-        for row in GreeningSnapshot.objects.filter(on_date=on, scope=scope, unit__in=[u.pk for u in units])
+        for row in GreeningSnapshot.objects.filter(
+            on_date=on, scope=scope, unit__in=[u.pk for u in units]
+        ).order_by()
     }
     rows = []
     for unit in units:
@@ -515,7 +517,7 @@ def province_board(
         bands=band_zones(policy),
         bottlenecks=bottlenecks(unit_ids=unit_ids, filters=filters, on=on, rules=rules, silent_units=rows),
         explanation=explain_unit_colour(
-            unit=province, on=on, scope=scope, limit=BOTTLENECK_ROWS, rules=rules
+            unit=province, on=on, scope=scope, limit=BOTTLENECK_ROWS, rules=rules, with_child_units=False
         ),
         pending=figures_pending(province),
         communes=rows,
@@ -549,7 +551,9 @@ def commune_board(commune: Unit, filters: BoardFilters, *, policy: GreeningPolic
         bottlenecks=bottlenecks(
             unit_ids=[unit.pk], filters=filters, on=on, rules=rules, silent_units=[figures]
         ),
-        explanation=explain_unit_colour(unit=unit, on=on, scope=scope, limit=20, rules=rules),
+        explanation=explain_unit_colour(
+            unit=unit, on=on, scope=scope, limit=20, rules=rules, with_child_units=False
+        ),
         pending=figures_pending(unit),
     )
 

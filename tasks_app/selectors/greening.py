@@ -77,6 +77,7 @@ def explain_unit_colour(
     scope: str = ALL,
     limit: int = 50,
     rules: Rules | None = None,
+    with_child_units: bool = True,
 ) -> ColourExplanation:
     """What makes `unit` the colour it is on `on`: its red and yellow tasks (most serious
     first, with days late or how far behind), the tasks not counted and why, and its
@@ -130,6 +131,8 @@ def explain_unit_colour(
         _reason(row, fields, rules)
         for row in paused.order_by(f"{prefix}code")[:limit].values(*_value_paths(fields), "reason")
     ]
+    if not with_child_units:  # a board lists its child units itself
+        return explanation
     explanation.child_units = list(
         GreeningSnapshot.objects.filter(unit__parent=unit, on_date=on, scope=scope)
         .filter(Q(colour=Colour.RED) | Q(colour=Colour.YELLOW))
