@@ -151,6 +151,7 @@ def test_the_bottlenecks_list_the_longest_overdue_first_and_the_quiet_communes(
     html = client.get(province_url(nghe_an)).content.decode()
     bottlenecks = html[html.index('id="bottlenecks-title"') : html.index('id="communes"')]
     assert bottlenecks.index("QH-1") < bottlenecks.index("QH-2")  # 40 days late before 3
+    assert "Quá hạn: 2 nhiệm vụ" in bottlenecks  # the total, from the same snapshot as the board
     assert "40 ngày" in bottlenecks or "40 days" in bottlenecks
     assert "SAP-1" in bottlenecks
     assert quiet.name in bottlenecks

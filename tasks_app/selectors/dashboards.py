@@ -267,10 +267,13 @@ def bottlenecks(
     on: datetime.date,
     rules: Rules,
     silent_units: list[UnitFigures] = (),
+    overdue_total: int | None = None,
 ) -> Bottlenecks:
     """What to chase: the longest-overdue tasks, the tasks behind schedule that are due
     within a week, and the units that have gone quiet. Each list is one query, with its
-    total counted in the same statement (a window over the matching rows)."""
+    total counted in the same statement (a window over the matching rows). A board passes
+    the overdue total its snapshot already holds: counting thousands of overdue rows
+    again would cost more than reading the ten oldest through the index."""
     source = task_source(on=on, today=local_today())
     cols, prefix = source.cols, source.cols.task_prefix
     rows = source.queryset.filter(**{f"{cols.lead_unit}__in": unit_ids})
@@ -297,7 +300,10 @@ def bottlenecks(
     # conditions are indexed.
     overdue = (
         rows.filter(**{f"{cols.status}__in": OPEN_STATUSES, f"{cols.deadline}__lt": on})
-        .annotate(days=DaysBetween(day, F(cols.deadline)), total=Window(Count("pk")))
+        .annotate(
+            days=DaysBetween(day, F(cols.deadline)),
+            total=Value(overdue_total) if overdue_total is not None else Window(Count("pk")),
+        )
         .order_by(cols.deadline, f"-{cols.is_key}", f"{prefix}code")
         .values(*fields.values(), "days", "total")[:BOTTLENECK_ROWS]
     )
@@ -515,7 +521,14 @@ def province_board(
         trend=points,
         change=week_change(points),
         bands=band_zones(policy),
-        bottlenecks=bottlenecks(unit_ids=unit_ids, filters=filters, on=on, rules=rules, silent_units=rows),
+        bottlenecks=bottlenecks(
+            unit_ids=unit_ids,
+            filters=filters,
+            on=on,
+            rules=rules,
+            silent_units=rows,
+            overdue_total=figures.overdue,
+        ),
         explanation=explain_unit_colour(
             unit=province, on=on, scope=scope, limit=BOTTLENECK_ROWS, rules=rules, with_child_units=False
         ),
@@ -549,7 +562,12 @@ def commune_board(commune: Unit, filters: BoardFilters, *, policy: GreeningPolic
         change=week_change(points),
         bands=band_zones(policy),
         bottlenecks=bottlenecks(
-            unit_ids=[unit.pk], filters=filters, on=on, rules=rules, silent_units=[figures]
+            unit_ids=[unit.pk],
+            filters=filters,
+            on=on,
+            rules=rules,
+            silent_units=[figures],
+            overdue_total=figures.overdue,
         ),
         explanation=explain_unit_colour(
             unit=unit, on=on, scope=scope, limit=20, rules=rules, with_child_units=False
