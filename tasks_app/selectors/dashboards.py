@@ -34,23 +34,21 @@ from tasks_app.models import (
     Task,
     TaskGroup,
     TaskState,
-    TaskStatus,
     TaskUpdate,
     Unit,
     UnitKind,
 )
 from tasks_app.selectors.greening import ColourExplanation, explain_unit_colour
+from tasks_app.selectors.tasks import COLOUR_ORDER, OPEN_STATUSES
 
 TREND_WEEKS = 12
 SILENT_AFTER_DAYS = 7
 DUE_SOON_DAYS = 7
 BOTTLENECK_ROWS = 10
 COMMUNES_PER_PAGE = 50
-OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL)
 # Behind schedule, or not started when it should have been: both miss their deadline
 # unless someone acts this week.
 BEHIND_STATES = (TaskState.BEHIND_SCHEDULE, TaskState.NOT_STARTED_LATE)
-COLOUR_ORDER = (Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.NONE)
 
 
 # --- What a board shows: scope and date -----------------------------------------------------

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from tasks_app.access import get_unit_for_dashboard, home_dashboard_unit, may_view_national, user_scope
 from tasks_app.forms import BoardFilterForm, CommuneTableForm
 from tasks_app.greening.rules import Rules
-from tasks_app.models import GreeningPolicy, Unit, UnitKind
+from tasks_app.models import Unit, UnitKind
 from tasks_app.selectors.dashboards import (
     board_groups,
     board_plans,
@@ -63,7 +63,11 @@ def national(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request, unit=None)
     policy = current_policy()
     board = national_board(form.filters(), policy=policy)
-    context = {"board": board, "form": form, "reason": unit_reason(board.snapshot, rules=_rules(policy))}
+    context = {
+        "board": board,
+        "form": form,
+        "reason": unit_reason(board.snapshot, rules=Rules.from_policy(policy)),
+    }
     return _render(request, "dashboards/national.html", context, board_pending=board.pending)
 
 
@@ -76,7 +80,7 @@ def province(request: HttpRequest, pk: int) -> HttpResponse:
     table_form = CommuneTableForm(request.GET)
     policy = current_policy()
     board = province_board(unit, form.filters(), policy=policy, table=table_form.query())
-    rules = _rules(policy)
+    rules = Rules.from_policy(policy)
     for row in board.table.page:
         row.reason = unit_reason_short(row.snapshot)
     context = {
@@ -107,7 +111,7 @@ def commune(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "board": board,
         "form": form,
-        "reason": unit_reason(board.snapshot, rules=_rules(policy)),
+        "reason": unit_reason(board.snapshot, rules=Rules.from_policy(policy)),
         "show_province_link": scope.nationwide or unit.province_id in scope.province_ids,
         "show_national_link": scope.nationwide,
         "tasks_link": _unit_tasks_link(request.user, unit),
@@ -124,10 +128,6 @@ def _unit_tasks_link(user, unit: Unit) -> str | None:
     if unit.province_id in scope.province_ids:
         return f"{reverse('my_tasks')}?unit={unit.pk}"
     return None
-
-
-def _rules(policy: GreeningPolicy) -> Rules:
-    return Rules.from_policy(policy)
 
 
 def _filter_form(request: HttpRequest, *, unit: Unit | None) -> BoardFilterForm:
