@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tasks_app.actions.tasks import EDITABLE_FIELDS, StaleTaskVersion, task_change, task_create
 from tasks_app.models import (
+    OPEN_STATUSES,
     CommitteeMember,
     Evidence,
     Membership,
@@ -20,7 +21,6 @@ from tasks_app.models import (
     SteeringCommittee,
     Task,
     TaskGroup,
-    TaskStatus,
     TaskUpdate,
     Unit,
     UnitKind,
@@ -28,8 +28,6 @@ from tasks_app.models import (
 )
 
 admin.site.index_title = _("Resolution 57 task administration")
-
-OPEN_STATUSES = [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL]
 
 
 def province_filter(path: str) -> type[admin.SimpleListFilter]:

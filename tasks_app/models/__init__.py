@@ -14,7 +14,7 @@ from tasks_app.models.greening import (
     TaskState,
 )
 from tasks_app.models.plans import DocumentType, Plan, PlanPhase, TaskGroup
-from tasks_app.models.tasks import Evidence, Task, TaskStatus, TaskUpdate, UpdateKind
+from tasks_app.models.tasks import OPEN_STATUSES, Evidence, Task, TaskStatus, TaskUpdate, UpdateKind
 from tasks_app.models.units import (
     COMMUNE_DIVISION_TYPES,
     PROVINCE_DIVISION_TYPES,
@@ -25,6 +25,7 @@ from tasks_app.models.units import (
 
 __all__ = [
     "COMMUNE_DIVISION_TYPES",
+    "OPEN_STATUSES",
     "PROVINCE_DIVISION_TYPES",
     "ROLE_UNIT_KINDS",
     "STATE_COUNT_FIELDS",

@@ -26,6 +26,7 @@ from tasks_app.greening.counting import TaskSource, task_source, with_states
 from tasks_app.greening.rollup import ALL
 from tasks_app.greening.rules import DaysBetween, Rules, state_colour
 from tasks_app.models import (
+    OPEN_STATUSES,
     Colour,
     GreeningBacklog,
     GreeningPolicy,
@@ -39,7 +40,7 @@ from tasks_app.models import (
     UnitKind,
 )
 from tasks_app.selectors.greening import ColourExplanation, explain_unit_colour
-from tasks_app.selectors.tasks import COLOUR_ORDER, OPEN_STATUSES
+from tasks_app.selectors.tasks import COLOUR_ORDER
 
 TREND_WEEKS = 12
 SILENT_AFTER_DAYS = 7

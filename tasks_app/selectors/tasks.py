@@ -9,11 +9,21 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from tasks_app.greening.rules import Rules, state_colour, task_state, task_state_expression
-from tasks_app.models import Colour, Evidence, Plan, Task, TaskGroup, TaskState, TaskStatus, TaskUpdate, Unit
+from tasks_app.models import (
+    OPEN_STATUSES,
+    Colour,
+    Evidence,
+    Plan,
+    Task,
+    TaskGroup,
+    TaskState,
+    TaskStatus,
+    TaskUpdate,
+    Unit,
+)
 from tasks_app.selectors.greening import TaskReason
 
 TASKS_PER_PAGE = 25
-OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL)
 COLOUR_ORDER = (Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.NONE)
 
 

@@ -160,10 +160,10 @@ def _snapshot_history(today: datetime.date, say: Say) -> None:
         say(f"  snapshots for {on:%d/%m/%Y} ({label}): {result.rows_written:,} rows in {seconds:.1f} s")
     say(f"Snapshot history ({TREND_WEEKS} weekly dates): {total:.1f} s")
     if connection.vendor == "postgresql":
-        # Production's autovacuum has long since analysed the snapshot table; right after
-        # a bulk write here it may not have, and stale statistics would time bad plans.
+        # Production's autovacuum has long since analysed the tables; right after a bulk
+        # write here it may not have, and stale statistics would time bad plans.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE tasks_app_greeningsnapshot")
+            cursor.execute("ANALYZE")
 
 
 def _target() -> Target:
