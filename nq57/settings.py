@@ -135,7 +135,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     # Local midnight turns yesterday's due tasks overdue; settle yesterday, start today.
     "greening-nightly": {"task": "greening.nightly", "schedule": crontab(hour=0, minute=5)},
+    # Monday 07:00 in CELERY_TIMEZONE (Asia/Ho_Chi_Minh): last week's reports, nation and provinces.
+    "reports-weekly": {"task": "reports.weekly", "schedule": crontab(hour=7, minute=0, day_of_week="mon")},
 }
+# A report job is stopped after this long (the soft limit first, to record the error).
+REPORT_SOFT_TIME_LIMIT = env_int("REPORT_SOFT_TIME_LIMIT", 120)
+REPORT_TIME_LIMIT = env_int("REPORT_TIME_LIMIT", 150)
 
 # --- Greening ------------------------------------------------------------------
 # After a task change, wait this long before the incremental refresh so a burst of

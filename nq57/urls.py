@@ -6,6 +6,7 @@ admin.site.site_title = "NQ57 Monitor"
 
 urlpatterns = [
     path("", include("tasks_app.urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -195,3 +195,29 @@ def home_dashboard_unit(user: User) -> Unit | None:
         .order_by("code")
         .first()
     )
+
+
+# --- Reports --------------------------------------------------------------------------------
+
+
+def may_view_reports_of(user: User, unit: Unit) -> bool:
+    """A unit's reports, exactly as its dashboard: the nation's for nationwide roles."""
+    if unit.kind == UnitKind.CENTRAL:
+        return may_view_national(user)
+    return may_view_unit(user, unit)
+
+
+def report_request_units(user: User) -> QuerySet[Unit]:
+    """The units whose reports the user may ask for from the archive page: the nation and
+    the provinces for nationwide roles; their provinces and those provinces' communes for
+    province roles; their own communes otherwise. (Any commune's summary can also be asked
+    for from its dashboard.)"""
+    scope = user_scope(user)
+    active = Unit.objects.filter(is_active=True)
+    if scope.nationwide:
+        return active.filter(kind__in=[UnitKind.CENTRAL, UnitKind.PROVINCE])
+    return active.filter(
+        Q(pk__in=scope.province_ids)
+        | Q(province__in=scope.province_ids, kind=UnitKind.COMMUNE)
+        | Q(pk__in=scope.unit_ids, kind=UnitKind.COMMUNE)
+    )

@@ -47,6 +47,10 @@ PALETTE: dict[str, ChartColour] = {
 }
 
 # Icon shapes, stroked in a 16×16 box around a filled disc centred at (8, 8).
+# Noto Sans is the font the PDF reports embed (static/fonts/noto-sans), so chart text in
+# a report is set in it too; a browser without it uses its own sans-serif.
+FONT_FAMILY = "'Noto Sans', sans-serif"
+
 ICON_PATHS: dict[str, str] = {
     "green": "M4.5 8.5 L7 11 L11.5 5.5",  # check mark
     "yellow": "M8 3.8 V9.2 M8 11.6 V12.2",  # exclamation mark (the dot is a short round-capped stroke)
@@ -108,7 +112,7 @@ def _text(x: float, y: float, content: str, *, size: int = 12, anchor: str = "st
     """A text element; ``content`` is escaped here, so callers pass raw strings."""
     extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items())
     return (
-        f'<text x="{_n(x)}" y="{_n(y)}" font-family="sans-serif" font-size="{size}" '
+        f'<text x="{_n(x)}" y="{_n(y)}" font-family="{FONT_FAMILY}" font-size="{size}" '
         f'text-anchor="{anchor}" fill="{INK}"{extra}>{escape(content)}</text>'
     )
 
@@ -133,7 +137,7 @@ def _svg(
     head = (
         f'<svg xmlns="{SVG_NS}" viewBox="0 0 {_n(width)} {_n(height)}" width="100%" '
         f'style="width:100%;max-width:{_n(width)}px;height:auto" role="{role}" '
-        f'aria-labelledby="{cid}-title"{described} font-family="sans-serif">'
+        f'aria-labelledby="{cid}-title"{described} font-family="{FONT_FAMILY}">'
         f'<title id="{cid}-title">{escape(title)}</title>'
     )
     desc_el = f'<desc id="{cid}-desc">{escape(desc)}</desc>' if desc else ""

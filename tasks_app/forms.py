@@ -92,6 +92,15 @@ class TaskUpdateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Required when the status changes or progress goes down."),
     )
+    difficulties = forms.CharField(
+        label=gettext_lazy("Difficulties and proposals"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "What stands in the way, and what you ask of others. It goes into the weekly report."
+        ),
+    )
     evidence = EvidenceField(
         label=gettext_lazy("Evidence files"),
         required=False,
@@ -134,8 +143,10 @@ class TaskUpdateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        cleaned["difficulties"] = (cleaned.get("difficulties") or "").strip()
         if not self.edits_status:
-            if not (cleaned.get("note") or "").strip() and not cleaned.get("evidence") and not self.kept:
+            wrote = (cleaned.get("note") or "").strip() or cleaned["difficulties"]
+            if not wrote and not cleaned.get("evidence") and not self.kept:
                 raise ValidationError(_("Write a note or attach a file."), code="empty")
             return cleaned
         status, progress = cleaned.get("status"), cleaned.get("progress")

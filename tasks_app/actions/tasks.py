@@ -109,6 +109,7 @@ def task_change(
     expected_version: int,
     author: User | None,
     note: str = "",
+    difficulties: str = "",
     coordinating_units: Iterable[Unit] | None = None,
     evidence: Sequence[EvidenceUpload] = (),
     submission_key: uuid.UUID | None = None,
@@ -147,7 +148,7 @@ def task_change(
             task.coordinating_units.set(after_units)
     status_changed = current.status != task.status
     progress_changed = current.progress != task.progress
-    if not (changes or status_changed or progress_changed or note or evidence):
+    if not (changes or status_changed or progress_changed or note or difficulties or evidence):
         return None
 
     if changes:
@@ -174,6 +175,7 @@ def task_change(
         progress_before=current.progress,
         progress_after=task.progress,
         note=note,
+        difficulties=difficulties,
         changes=changes,
         submission_key=submission_key,
     )

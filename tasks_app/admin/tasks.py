@@ -198,6 +198,7 @@ class TaskUpdateInline(admin.TabularInline):
         "progress_before",
         "progress_after",
         "note",
+        "difficulties",
         "changes",
     ]
     readonly_fields = fields

@@ -205,6 +205,11 @@ _PROGRESS_AFTER = (
     f"CASE WHEN s.n = {UPDATES_PER_TASK} THEN t.progress ELSE t.progress * (s.n - 1) / {UPDATES_PER_TASK} END"
 )
 _PROGRESS_BEFORE = f"CASE WHEN s.n = 1 THEN NULL ELSE t.progress * (s.n - 2) / {UPDATES_PER_TASK} END"
+# One update in seven on an unfinished task reports an obstacle, as weekly reports quote.
+_DIFFICULTIES = (
+    "CASE WHEN t.status <> 'completed' AND (t.id + s.n) % 7 = 0 "
+    "THEN 'Vướng mắc: thiếu kinh phí và nhân lực chuyên trách, đề nghị tỉnh hỗ trợ.' ELSE '' END"
+)
 _WHEN = {
     "postgresql": f"t.created_at + (t.updated_at - t.created_at) * ((s.n - 1) / {UPDATES_PER_TASK - 1}.0)",
     "sqlite": (
@@ -215,9 +220,10 @@ _WHEN = {
 _UPDATES_SQL = {
     vendor: (
         "INSERT INTO tasks_app_taskupdate (task_id, author_id, created_at, kind, version, status_before, "
-        "status_after, progress_before, progress_after, note, changes) "
+        "status_after, progress_before, progress_after, note, difficulties, changes) "
         f"SELECT t.id, NULL, {when}, CASE WHEN s.n = 1 THEN 'created' ELSE 'progress' END, s.n, "
-        f"{_BEFORE}, {_AFTER}, {_PROGRESS_BEFORE}, {_PROGRESS_AFTER}, 'Cập nhật tiến độ định kỳ', '{{}}' "
+        f"{_BEFORE}, {_AFTER}, {_PROGRESS_BEFORE}, {_PROGRESS_AFTER}, 'Cập nhật tiến độ định kỳ', "
+        f"{_DIFFICULTIES}, '{{}}' "
         f"FROM tasks_app_task t CROSS JOIN ({_STEPS}) s"
     )
     for vendor, when in _WHEN.items()

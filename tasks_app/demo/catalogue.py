@@ -375,6 +375,7 @@ DIFFICULTY_NOTES = [
     "Khó khăn: cán bộ phụ trách kiêm nhiệm nhiều việc sau sắp xếp, thiếu nhân lực chuyên trách.",
     "Vướng mắc: phần mềm chưa kết nối được với nền tảng của tỉnh, chờ nhà cung cấp xử lý.",
 ]
+OBSTACLE_PROGRESS_NOTE = "Đang triển khai, đạt {p}% khối lượng."
 COMPLETION_NOTES = [
     "Hoàn thành, đã gửi báo cáo kết quả kèm minh chứng.",
     "Đã hoàn thành và nghiệm thu, sản phẩm đưa vào sử dụng.",

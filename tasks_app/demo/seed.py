@@ -96,7 +96,11 @@ def seed_demo(*, scale: str, today: datetime.date, log: Callable[[str], None] = 
 def _greening_history(today: datetime.date, log: Callable[[str], None], *, weeks: int) -> int:
     """Snapshots for today and each of the `weeks` weeks before, so dashboards have a trend.
     The nightly job adds every day from here on; `greening_recompute --from` fills gaps."""
-    dates = [today - datetime.timedelta(weeks=n) for n in range(weeks, -1, -1)]
+    same_weekday = {today - datetime.timedelta(weeks=n) for n in range(weeks + 1)}
+    # And every Sunday, the day a weekly report's figures are read on.
+    last_sunday = today - datetime.timedelta(days=today.isoweekday() % 7)
+    sundays = {last_sunday - datetime.timedelta(weeks=n) for n in range(weeks + 1)} if weeks else set()
+    dates = sorted(same_weekday | sundays)
     log(f"Tính xanh hóa cho {len(dates)} ngày ({dates[0]:%d/%m/%Y} → {today:%d/%m/%Y})…")
     for day in dates:
         greening_recompute(on=day)
@@ -653,6 +657,7 @@ def _write_tasks(
                 progress_before=progress,
                 progress_after=step.progress,
                 note=step.note,
+                difficulties=step.difficulties,
             )
             updates.append(update)
             if step.status == TaskStatus.COMPLETED and author.has_usable_password():

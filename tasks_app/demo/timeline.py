@@ -30,6 +30,7 @@ class Step:
     status: str
     progress: int
     note: str
+    difficulties: str = ""
 
 
 @dataclass
@@ -140,9 +141,10 @@ def _finish(rng, scenario, start, deadline, status, progress, completed_on, toda
             continue
         value = round5(previous + (target - previous) * (i + 1) / (middle_count + 1))
         value = max(value, previous)
-        note_pool = cat.DIFFICULTY_NOTES if difficulty and rng.random() < 0.6 else cat.PROGRESS_NOTES
+        reports_obstacle = difficulty and rng.random() < 0.6
+        note_pool = cat.DIFFICULTY_NOTES if reports_obstacle else cat.PROGRESS_NOTES
         note = rng.choice(note_pool).format(n=rng.randint(5, 400), p=value, k=rng.randint(2, 9))
-        steps.append(Step(day, TaskStatus.IN_PROGRESS, value, note))
+        steps.append(_step(day, TaskStatus.IN_PROGRESS, value, note, obstacle=reports_obstacle))
         previous = value
     final_note = {
         TaskStatus.COMPLETED: rng.choice(cat.COMPLETION_NOTES),
@@ -157,12 +159,21 @@ def _finish(rng, scenario, start, deadline, status, progress, completed_on, toda
         day = max(last_day, steps[-1].day + _days(1))
         note = rng.choice(cat.DIFFICULTY_NOTES if difficulty else cat.PROGRESS_NOTES)
         steps.append(
-            Step(
+            _step(
                 min(day, today),
                 status,
                 progress,
                 note.format(n=rng.randint(5, 400), p=progress, k=rng.randint(2, 9)),
+                obstacle=difficulty,
             )
         )
     life.steps = steps
     return life
+
+
+def _step(day: datetime.date, status: str, progress: int, text: str, *, obstacle: bool) -> Step:
+    """An update; an obstacle goes where officers write it (difficulties), with a plain
+    progress note beside it."""
+    if not obstacle:
+        return Step(day, status, progress, text)
+    return Step(day, status, progress, cat.OBSTACLE_PROGRESS_NOTE.format(p=progress), difficulties=text)

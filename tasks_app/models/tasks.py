@@ -191,6 +191,9 @@ class TaskUpdate(models.Model):
     progress_before = models.PositiveSmallIntegerField(_("progress before"), null=True, blank=True)
     progress_after = models.PositiveSmallIntegerField(_("progress after"))
     note = models.TextField(_("note"), blank=True)
+    # What stands in the way and what the unit asks of others: the weekly report's
+    # "difficulties and obstacles" are drawn from these.
+    difficulties = models.TextField(_("difficulties and proposals"), blank=True)
     # Other fields that changed, as {"field": [old, new]}: deadline, lead unit, and so on.
     changes = models.JSONField(_("other changes"), default=dict, blank=True)
     # The form's one-time key: a second submit of the same form finds this row and records nothing.

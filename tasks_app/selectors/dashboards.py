@@ -261,7 +261,7 @@ class Bottlenecks:
 
 def bottlenecks(
     *,
-    unit_ids: list[int],
+    unit_ids: list[int] | None,
     filters: BoardFilters,
     on: datetime.date,
     rules: Rules,
@@ -275,7 +275,9 @@ def bottlenecks(
     again would cost more than reading the ten oldest through the index."""
     source = task_source(on=on, today=local_today())
     cols, prefix = source.cols, source.cols.task_prefix
-    rows = source.queryset.filter(**{f"{cols.lead_unit}__in": unit_ids})
+    rows = source.queryset
+    if unit_ids is not None:  # None: every unit (the national report)
+        rows = rows.filter(**{f"{cols.lead_unit}__in": unit_ids})
     if filters.group is not None:
         rows = rows.filter(**{cols.task_group: filters.group.pk})
     elif filters.plan is not None:

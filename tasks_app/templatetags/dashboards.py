@@ -60,7 +60,8 @@ def province_map(board, query: str = "") -> SafeString:
 
 @register.filter
 def percent(rate: Decimal | None) -> str:
-    return charts.percent_text(rate)
+    # A missing snapshot's rate reaches a template as "": shown as "no figure", like None.
+    return charts.percent_text(None if rate == "" else rate)
 
 
 @register.filter

@@ -156,6 +156,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=data["version"],
             author=request.user,
             note=data["note"],
+            difficulties=data["difficulties"],
             evidence=uploads,
             submission_key=data["submission_key"],
         )
@@ -171,6 +172,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
                 "status": data.get("status", conflict.current.status),
                 "progress": data.get("progress", conflict.current.progress),
                 "note": data["note"],
+                "difficulties": data["difficulties"],
             },
         )
         fresh.kept = uploads

@@ -1,0 +1,156 @@
+"""Every write to a report: asking for one, rendering it, and Monday's batch.
+
+A report is one row per kind, unit and week. Asking again returns that row: it is
+rendered once, by whichever worker claims it first. A render that crashed (its worker
+lost, or past the time limit) can be claimed again; a file becomes "ready" only after it
+has been written whole and read back with the same size and hash."""
+
+import datetime
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+
+from reports.documents import render_pdf
+from reports.models import Report, ReportKind, ReportStatus, report_upload_to
+from reports.selectors import Week, last_finished_week, report_content
+from tasks_app.actions.greening import greening_recompute
+from tasks_app.greening.rollup import ALL
+from tasks_app.models import GreeningSnapshot, Unit, UnitKind, User
+
+log = logging.getLogger(__name__)
+
+ERROR_CHARS = 2000
+PDF_END = b"%%EOF"
+
+
+class IncompleteReportFile(Exception):
+    """The stored file is not the bytes rendered: never mark it ready."""
+
+
+@dataclass(frozen=True)
+class Requested:
+    report: Report
+    queued: bool  # False: an existing report (ready, or already queued or rendering)
+
+
+def _stale_before() -> datetime.datetime:
+    """A render started before this has outlived the hard time limit: its worker is gone."""
+    return timezone.now() - datetime.timedelta(seconds=settings.REPORT_TIME_LIMIT + 30)
+
+
+def report_request(*, kind: str, unit: Unit, week: Week, user: User | None = None) -> Requested:
+    """The report for `kind`, `unit` and `week`, queued for rendering unless it is ready
+    or on its way. Safe to call any number of times, from any number of requests."""
+    from reports.tasks import generate_report  # the job module imports these actions
+
+    with transaction.atomic():
+        report, created = Report.objects.select_for_update().get_or_create(
+            kind=kind, unit=unit, period_start=week.start, defaults={"requested_by": user}
+        )
+        retry = report.status == ReportStatus.FAILED or (
+            report.status == ReportStatus.RENDERING
+            and report.started_at is not None
+            and report.started_at < _stale_before()
+        )
+        if not (created or retry):
+            return Requested(report, queued=False)
+        if retry:
+            report.status, report.error = ReportStatus.QUEUED, ""
+            report.requested_at, report.requested_by = timezone.now(), user or report.requested_by
+            report.save(update_fields=["status", "error", "requested_at", "requested_by"])
+        report_id = report.pk
+        transaction.on_commit(lambda: generate_report.delay(report_id))
+    return Requested(report, queued=True)
+
+
+def reports_weekly(*, today: datetime.date | None = None) -> list[Requested]:
+    """Monday's batch: last week's report for the nation and for every province."""
+    week = last_finished_week(today)
+    provinces = Unit.objects.filter(kind=UnitKind.PROVINCE, is_active=True).order_by("code")
+    units = [Unit.objects.get(kind=UnitKind.CENTRAL), *provinces]
+    kinds = {UnitKind.CENTRAL: ReportKind.NATIONAL_WEEKLY, UnitKind.PROVINCE: ReportKind.PROVINCE_WEEKLY}
+    return [report_request(kind=kinds[unit.kind], unit=unit, week=week) for unit in units]
+
+
+def report_generate(report_id: int) -> Report:
+    """Render the report if this call claims it; otherwise leave it to whoever has (or
+    to nobody, when it is ready). Errors are recorded on the report and raised."""
+    started = timezone.now()
+    claimable = Q(status__in=[ReportStatus.QUEUED, ReportStatus.FAILED]) | Q(
+        status=ReportStatus.RENDERING, started_at__lt=_stale_before()
+    )
+    claimed = (
+        Report.objects.filter(pk=report_id)
+        .filter(claimable)
+        .update(status=ReportStatus.RENDERING, started_at=started, attempts=F("attempts") + 1, error="")
+    )
+    report = Report.objects.select_related("unit").get(pk=report_id)
+    if not claimed:
+        return report
+    clock = time.perf_counter()
+    try:
+        _ensure_figures(report.period_end)
+        with translation.override(settings.LANGUAGE_CODE):
+            content = report_content(report.kind, report.unit, Week(report.period_start))
+            rendered = render_pdf(content, generated_at=started)
+        name, sha256 = _store(report, rendered.data)
+    except Exception as error:
+        _fail(report, started, error)
+        raise
+    finished = timezone.now()
+    # Only the claim that started this render may finish it: a render that outlived its
+    # time limit and was claimed again must not overwrite the newer one's result.
+    Report.objects.filter(pk=report.pk, status=ReportStatus.RENDERING, started_at=started).update(
+        status=ReportStatus.READY,
+        file=name,
+        size=len(rendered.data),
+        sha256=sha256,
+        pages=rendered.pages,
+        figures_on=content.on,
+        generated_at=finished,
+        duration_ms=round((time.perf_counter() - clock) * 1000),
+        error="",
+    )
+    report.refresh_from_db()
+    return report
+
+
+def _ensure_figures(on: datetime.date) -> None:
+    """The nightly job has computed the week's last day by Monday morning; a week from
+    before the app ran, or a gap, is computed from the task history here, once."""
+    if not GreeningSnapshot.objects.filter(on_date=on, scope=ALL).exists():
+        greening_recompute(on=on)
+
+
+def _store(report: Report, data: bytes) -> tuple[str, str]:
+    """Write the PDF and read it back: the stored bytes must be the rendered bytes."""
+    if not data.startswith(b"%PDF-") or PDF_END not in data[-64:]:
+        raise IncompleteReportFile("The renderer returned an incomplete PDF.")
+    sha256 = hashlib.sha256(data).hexdigest()
+    report.sha256 = sha256
+    name = default_storage.save(report_upload_to(report, "report.pdf"), ContentFile(data))
+    digest = hashlib.sha256()
+    size = 0
+    with default_storage.open(name, "rb") as stored:
+        for chunk in iter(lambda: stored.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    if size != len(data) or digest.hexdigest() != sha256:
+        default_storage.delete(name)
+        raise IncompleteReportFile(f"Stored {size} of {len(data)} bytes; the file was removed.")
+    return name, sha256
+
+
+def _fail(report: Report, started: datetime.datetime, error: Exception) -> None:
+    log.exception("Report %s failed", report.pk)
+    Report.objects.filter(pk=report.pk, status=ReportStatus.RENDERING, started_at=started).update(
+        status=ReportStatus.FAILED, error=f"{type(error).__name__}: {error}"[:ERROR_CHARS]
+    )

@@ -1,0 +1,70 @@
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from reports.models import KIND_UNIT, ReportKind
+from reports.selectors import Week, reportable_weeks
+from tasks_app.access import may_view_reports_of
+from tasks_app.models import Unit, UnitKind, User
+
+REPORT_KIND_OF_UNIT = {unit_kind: kind for kind, unit_kind in KIND_UNIT.items()}
+
+
+class ReportRequestForm(forms.Form):
+    """Which report: the unit decides the kind (the nation's and a province's weekly
+    report, a commune's one-page summary); the week is a finished one."""
+
+    unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), coerce=int)
+    week = forms.ChoiceField(label=gettext_lazy("Week"))
+
+    def __init__(self, *args, user: User, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.weeks = {week.start.isoformat(): week for week in reportable_weeks()}
+        self.fields["week"].choices = [(key, week.label) for key, week in self.weeks.items()]
+        self.fields["unit"].choices = _grouped(units)
+
+    def clean_unit(self) -> Unit:
+        unit = Unit.objects.filter(pk=self.cleaned_data["unit"], is_active=True).first()
+        # A unit picked from the list, or sent by a dashboard's button: either way the
+        # user must be allowed to see it, or it does not exist for them.
+        if unit is None or unit.kind not in REPORT_KIND_OF_UNIT or not may_view_reports_of(self.user, unit):
+            raise forms.ValidationError(_("Choose a unit from the list."), code="invalid_choice")
+        return unit
+
+    def clean_week(self) -> Week:
+        return self.weeks[self.cleaned_data["week"]]
+
+    @property
+    def kind(self) -> str:
+        return REPORT_KIND_OF_UNIT[self.cleaned_data["unit"].kind]
+
+
+def _grouped(units) -> list:
+    labels = {
+        UnitKind.CENTRAL: _("National weekly report"),
+        UnitKind.PROVINCE: _("Province weekly report"),
+        UnitKind.COMMUNE: _("Commune summary (one page)"),
+    }
+    groups: dict[str, list] = {}
+    for unit in units.order_by("kind", "code"):
+        groups.setdefault(unit.kind, []).append((unit.pk, unit.name))
+    order = [UnitKind.CENTRAL, UnitKind.PROVINCE, UnitKind.COMMUNE]
+    return [(labels[kind], groups[kind]) for kind in order if kind in groups]
+
+
+class ArchiveFilterForm(forms.Form):
+    week = forms.ChoiceField(label=gettext_lazy("Week"), required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weeks = {week.start.isoformat(): week for week in reportable_weeks()}
+        self.fields["week"].choices = [("", _("All weeks"))] + [(k, w.label) for k, w in self.weeks.items()]
+        self.fields["kind"].choices = [("", _("All kinds")), *ReportKind.choices]
+
+    def week_value(self) -> Week | None:
+        return self.weeks.get(self.cleaned_data.get("week") or "") if self.is_valid() else None
+
+    def kind_value(self) -> str:
+        return (self.cleaned_data.get("kind") or "") if self.is_valid() else ""

@@ -1,0 +1,327 @@
+"""What a weekly report says, read with the dashboards' own selectors for the week's last
+day, so a report and the dashboard for that date show the same figures; and the archive.
+
+The week's notes ("highlights / difficulties and obstacles / tasks for next week") come
+from the updates recorded during the week and the deadlines of the week after."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from reports.models import Report, ReportKind, week_of
+from tasks_app.access import user_scope
+from tasks_app.clock import end_of_day, local_today
+from tasks_app.greening.rules import Rules
+from tasks_app.models import OPEN_STATUSES, Task, TaskStatus, TaskUpdate, Unit, UnitKind, User
+from tasks_app.selectors.dashboards import (
+    SILENT_AFTER_DAYS,
+    BoardFilters,
+    Bottlenecks,
+    CommuneTableQuery,
+    NationalBoard,
+    UnitBoard,
+    UnitFigures,
+    bottlenecks,
+    commune_board,
+    national_board,
+    province_board,
+    sort_rows,
+    unit_reason,
+    unit_reason_short,
+)
+from tasks_app.selectors.greening import current_policy
+
+NOTE_ROWS = 10  # items per heading of the week's notes
+ARCHIVE_WEEKS = 52  # how far back a report may be asked for
+
+
+@dataclass(frozen=True)
+class Week:
+    """Monday to Sunday."""
+
+    start: datetime.date
+
+    @property
+    def end(self) -> datetime.date:
+        return self.start + datetime.timedelta(days=6)
+
+    @property
+    def number(self) -> int:
+        return self.start.isocalendar().week
+
+    @property
+    def label(self) -> str:
+        return _("Week %(number)s (%(start)s – %(end)s)") % {
+            "number": self.number,
+            "start": date_format(self.start, "d/m/Y"),
+            "end": date_format(self.end, "d/m/Y"),
+        }
+
+    @property
+    def previous(self) -> "Week":
+        return Week(self.start - datetime.timedelta(days=7))
+
+
+def last_finished_week(today: datetime.date | None = None) -> Week:
+    """The week before the current one: what Monday's reports cover."""
+    return Week(week_of(today or local_today()) - datetime.timedelta(days=7))
+
+
+def reportable_weeks(today: datetime.date | None = None) -> list[Week]:
+    """Finished weeks, newest first. The current week is not over, and its figures are on
+    the dashboards; a report of it would be out of date before anyone read it."""
+    newest = last_finished_week(today)
+    return [Week(newest.start - datetime.timedelta(weeks=n)) for n in range(ARCHIVE_WEEKS)]
+
+
+# --- The week's notes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoteItem:
+    task_id: int
+    code: str
+    title: str
+    unit_name: str
+    is_key: bool
+    text: str
+    day: datetime.date
+
+
+@dataclass
+class WeekNotes:
+    updates: int = 0  # updates recorded in the week
+    units_reporting: int = 0  # units with at least one update in the week
+    tasks_progressed: int = 0  # tasks whose progress went up
+    completed: list[NoteItem] = field(default_factory=list)
+    completed_total: int = 0
+    difficulties: list[NoteItem] = field(default_factory=list)
+    difficulties_total: int = 0
+    next_week: list[NoteItem] = field(default_factory=list)
+    next_week_total: int = 0
+
+
+def week_notes(week: Week, *, unit_ids: list[int] | None) -> WeekNotes:
+    """Highlights (completions and progress), difficulties reported, and what falls due
+    the week after, for the tasks led by `unit_ids` (None: every unit)."""
+    since, until = end_of_day(week.start - datetime.timedelta(days=1)), end_of_day(week.end)
+    updates = TaskUpdate.objects.filter(created_at__gte=since, created_at__lt=until)
+    tasks = Task.objects.all()
+    if unit_ids is not None:
+        updates = updates.filter(task__lead_unit__in=unit_ids)
+        tasks = tasks.filter(lead_unit__in=unit_ids)
+    notes = WeekNotes()
+    totals = updates.aggregate(
+        updates=Count("pk"),
+        units=Count("task__lead_unit", distinct=True),
+        progressed=Count("task", distinct=True, filter=Q(progress_after__gt=F("progress_before"))),
+    )
+    notes.updates, notes.units_reporting = totals["updates"], totals["units"]
+    notes.tasks_progressed = totals["progressed"]
+
+    completions = updates.filter(status_after=TaskStatus.COMPLETED).exclude(
+        status_before=TaskStatus.COMPLETED
+    )
+    notes.completed_total = completions.values("task").distinct().count()
+    notes.completed = _items(
+        completions.order_by("-task__is_key", "-created_at", "pk"), text_field="note", limit=NOTE_ROWS
+    )
+
+    obstacles = updates.exclude(difficulties="")
+    notes.difficulties_total = obstacles.values("task").distinct().count()
+    notes.difficulties = _items(
+        obstacles.order_by("-task__is_key", "-created_at", "pk"), text_field="difficulties", limit=NOTE_ROWS
+    )
+
+    # Due the week after and still open when the week ended (completed later counts too).
+    next_start, next_end = week.end + datetime.timedelta(days=1), week.end + datetime.timedelta(days=7)
+    due = tasks.filter(deadline__gte=next_start, deadline__lte=next_end).filter(
+        Q(status__in=OPEN_STATUSES) | Q(status=TaskStatus.COMPLETED, completed_on__gt=week.end)
+    )
+    notes.next_week_total = due.count()
+    notes.next_week = [
+        NoteItem(
+            task_id=row["pk"],
+            code=row["code"],
+            title=row["title"],
+            unit_name=row["lead_unit__name"],
+            is_key=row["is_key"],
+            text="",
+            day=row["deadline"],
+        )
+        for row in due.order_by("-is_key", "deadline", "code").values(
+            "pk", "code", "title", "lead_unit__name", "is_key", "deadline"
+        )[:NOTE_ROWS]
+    ]
+    return notes
+
+
+def _items(updates: QuerySet[TaskUpdate], *, text_field: str, limit: int) -> list[NoteItem]:
+    """The newest update of each task, up to `limit` tasks. A few extra rows are read so
+    that a task updated twice in the week does not take two places."""
+    seen: set[int] = set()
+    items = []
+    rows = updates.values(
+        "task_id",
+        "task__code",
+        "task__title",
+        "task__lead_unit__name",
+        "task__is_key",
+        "created_at",
+        text_field,
+    )[: limit * 4]
+    for row in rows:
+        if row["task_id"] in seen:
+            continue
+        seen.add(row["task_id"])
+        items.append(
+            NoteItem(
+                task_id=row["task_id"],
+                code=row["task__code"],
+                title=row["task__title"],
+                unit_name=row["task__lead_unit__name"],
+                is_key=row["task__is_key"],
+                text=row[text_field],
+                day=timezone.localdate(row["created_at"]),
+            )
+        )
+        if len(items) == limit:
+            break
+    return items
+
+
+# --- Quiet units, nationwide -----------------------------------------------------------------
+
+
+def quiet_unit_ids(on: datetime.date) -> set[int]:
+    """Units with tasks and no update in the 7 days up to the end of `on`: the dashboards'
+    "quiet" (see tasks_app.selectors.dashboards._is_silent), for every unit at once, from
+    one week of updates instead of each unit's newest one."""
+    cutoff = end_of_day(on)
+    window = cutoff - datetime.timedelta(days=SILENT_AFTER_DAYS)
+    if on >= local_today():
+        reporting = Task.objects.filter(updated_at__gte=window).values_list("lead_unit", flat=True)
+    else:
+        reporting = TaskUpdate.objects.filter(created_at__gte=window, created_at__lt=cutoff).values_list(
+            "task__lead_unit", flat=True
+        )
+    with_tasks = Unit.objects.filter(
+        Exists(Task.objects.filter(lead_unit=OuterRef("pk"), created_at__lt=window))
+    )
+    return set(with_tasks.values_list("pk", flat=True)) - set(reporting.distinct())
+
+
+# --- The reports' contents -------------------------------------------------------------------
+
+
+@dataclass
+class ReportContent:
+    """Everything one report shows. `board` is the dashboard's own board for the week's
+    last day, so the figures are the dashboard's."""
+
+    kind: str
+    unit: Unit
+    week: Week
+    board: UnitBoard | NationalBoard
+    reason: list[str]
+    notes: WeekNotes
+    rows: list[UnitFigures] = field(default_factory=list)  # communes or provinces, ranked
+    quiet_by_province: dict[int, int] = field(default_factory=dict)  # national only
+    bottlenecks: Bottlenecks | None = None
+
+    @property
+    def on(self) -> datetime.date:
+        return self.board.on
+
+
+def report_content(kind: str, unit: Unit, week: Week) -> ReportContent:
+    policy = current_policy()
+    rules = Rules.from_policy(policy)
+    filters = BoardFilters(on=week.end)
+    if kind == ReportKind.NATIONAL_WEEKLY:
+        return _national_content(unit, week, filters, policy, rules)
+    if kind == ReportKind.PROVINCE_WEEKLY:
+        board = province_board(unit, filters, policy=policy, table=CommuneTableQuery())
+        rows = sort_rows(board.communes, "rank")
+        for row in rows:
+            row.reason = unit_reason_short(row.snapshot)
+        unit_ids = [unit.pk, *(row.unit.pk for row in rows)]
+        return ReportContent(
+            kind=kind,
+            unit=unit,
+            week=week,
+            board=board,
+            reason=unit_reason(board.snapshot, rules=rules),
+            notes=week_notes(week, unit_ids=unit_ids),
+            rows=rows,
+            bottlenecks=board.bottlenecks,
+        )
+    board = commune_board(unit, filters, policy=policy)
+    return ReportContent(
+        kind=kind,
+        unit=unit,
+        week=week,
+        board=board,
+        reason=unit_reason(board.snapshot, rules=rules),
+        notes=week_notes(week, unit_ids=[unit.pk]),
+        bottlenecks=board.bottlenecks,
+    )
+
+
+def _national_content(unit, week, filters, policy, rules) -> ReportContent:
+    board = national_board(filters, policy=policy)
+    quiet = quiet_unit_ids(board.on)
+    quiet_by_province: dict[int, int] = {}
+    for province_id in Unit.objects.filter(pk__in=quiet, kind=UnitKind.COMMUNE).values_list(
+        "province_id", flat=True
+    ):
+        quiet_by_province[province_id] = quiet_by_province.get(province_id, 0) + 1
+    rows = board.ranking
+    for row in rows:
+        row.reason = unit_reason_short(row.snapshot)
+    silent = [
+        UnitFigures(unit=row.unit, snapshot=row.snapshot, silent=True)
+        for row in sorted(rows, key=lambda r: (-quiet_by_province.get(r.unit.pk, 0), r.unit.name))
+        if quiet_by_province.get(row.unit.pk)
+    ]
+    found = bottlenecks(unit_ids=None, filters=filters, on=board.on, rules=rules)
+    found.silent, found.silent_total = silent[:NOTE_ROWS], len(silent)
+    return ReportContent(
+        kind=ReportKind.NATIONAL_WEEKLY,
+        unit=unit,
+        week=week,
+        board=board,
+        reason=unit_reason(board.snapshot, rules=rules),
+        notes=week_notes(week, unit_ids=None),
+        rows=rows,
+        quiet_by_province=quiet_by_province,
+        bottlenecks=found,
+    )
+
+
+# --- The archive -------------------------------------------------------------------------------
+
+
+def visible_reports(user: User) -> QuerySet[Report]:
+    """Reports about units the user may see, exactly as for the dashboards: nationwide
+    roles see all; province roles their province and its communes; others their units."""
+    scope = user_scope(user)
+    reports = Report.objects.select_related("unit")
+    if scope.nationwide:
+        return reports
+    return reports.filter(Q(unit__in=scope.unit_ids) | Q(unit__province__in=scope.province_ids)).exclude(
+        kind=ReportKind.NATIONAL_WEEKLY
+    )
+
+
+def archive(user: User, *, week: Week | None = None, kind: str = "") -> QuerySet[Report]:
+    reports = visible_reports(user)
+    if week is not None:
+        reports = reports.filter(period_start=week.start)
+    if kind:
+        reports = reports.filter(kind=kind)
+    return reports.order_by("-period_start", "kind", "unit__code")

@@ -1,0 +1,57 @@
+"""Tags for the PDF reports: icons that need no font glyph, and the national tile map
+without links (a PDF has no dashboard to link to)."""
+
+import base64
+from functools import cache
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from tasks_app import charts
+from tasks_app.models import Colour
+
+register = template.Library()
+
+
+@cache
+def _icon_uri(colour: str) -> str:
+    # One data URI per colour: WeasyPrint decodes an image once per URI, however many
+    # table rows show it.
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">{charts.icon(colour, 0, 0, 16)}</svg>'
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+@register.simple_tag
+def pdf_icon(colour: str) -> SafeString:
+    colour = colour if colour in Colour.values else Colour.NONE.value
+    return format_html('<img src="{}" alt="">', _icon_uri(colour))
+
+
+@register.simple_tag
+def pdf_badge(row) -> SafeString:
+    """A unit's colour as icon and word, for a table row."""
+    label = row.snapshot.get_colour_display() if row.snapshot else _("No counted tasks")
+    return format_html('<span class="badge {}">{} {}</span>', row.colour, pdf_icon(row.colour), label)
+
+
+@register.simple_tag
+def quiet_count(content, unit) -> int:
+    return content.quiet_by_province.get(unit.pk, 0)
+
+
+@register.simple_tag
+def pdf_province_map(board) -> SafeString:
+    tiles = [
+        charts.MapTile(
+            code=row.unit.code,
+            name=row.unit.name,
+            colour=row.colour,
+            value_text=charts.percent_text(row.snapshot.children_green_share if row.snapshot else None),
+            href=None,
+            description=row.unit.name,
+        )
+        for row in board.provinces
+    ]
+    return charts.tile_map(tiles, title=_("Map of the provinces: share of communes green"))

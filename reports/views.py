@@ -1,0 +1,101 @@
+"""The reports' pages: the archive (with the form to ask for a report), one report's
+progress, and its downloads. Access is the dashboards': a report about a unit the user
+may not see does not exist for them (404)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from reports.actions import report_request
+from reports.documents import report_workbook
+from reports.forms import ArchiveFilterForm, ReportRequestForm
+from reports.models import Report, ReportStatus
+from reports.selectors import Week, archive, report_content
+from tasks_app.access import may_view_reports_of, report_request_units
+
+REPORTS_PER_PAGE = 50
+POLL_SECONDS = 1
+
+
+@login_required
+@require_GET
+def report_archive(request: HttpRequest) -> HttpResponse:
+    filters = ArchiveFilterForm(request.GET)
+    reports = archive(request.user, week=filters.week_value(), kind=filters.kind_value())
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    form = ReportRequestForm(user=request.user, units=report_request_units(request.user))
+    return render(request, "reports/archive.html", {"filters": filters, "page": page, "form": form})
+
+
+@login_required
+@require_POST
+def report_request_view(request: HttpRequest) -> HttpResponse:
+    units = report_request_units(request.user)
+    form = ReportRequestForm(request.POST, user=request.user, units=units)
+    if not form.is_valid():
+        filters = ArchiveFilterForm()
+        page = Paginator(archive(request.user), REPORTS_PER_PAGE).get_page(1)
+        context = {"filters": filters, "page": page, "form": form}
+        return render(request, "reports/archive.html", context, status=422)
+    requested = report_request(
+        kind=form.kind, unit=form.cleaned_data["unit"], week=form.cleaned_data["week"], user=request.user
+    )
+    if not requested.queued:
+        messages.info(request, _("This report was already asked for: here it is, not rendered twice."))
+    return redirect("report_detail", pk=requested.report.pk)
+
+
+@login_required
+@require_GET
+@never_cache
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _visible_report(request, pk)
+    context = {"report": report, "poll_seconds": POLL_SECONDS}
+    if request.htmx and request.htmx.target == "report-status":
+        return render(request, "reports/detail.html#status", context)
+    return render(request, "reports/detail.html", context)
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, pk: int) -> FileResponse:
+    report = _visible_report(request, pk)
+    if report.status != ReportStatus.READY:
+        raise Http404
+    response = FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report.download_name("pdf"),
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, max-age=0"
+    return response
+
+
+@login_required
+@require_GET
+def report_excel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report's tables as a workbook, computed for the same week and date."""
+    report = _visible_report(request, pk)
+    content = report_content(report.kind, report.unit, Week(report.period_start))
+    response = HttpResponse(
+        report_workbook(content),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = FileResponse(filename=report.download_name("xlsx"), as_attachment=True)[
+        "Content-Disposition"
+    ]
+    response["Cache-Control"] = "private, max-age=0"
+    return response
+
+
+def _visible_report(request: HttpRequest, pk: int) -> Report:
+    report = Report.objects.select_related("unit", "requested_by").filter(pk=pk).first()
+    if report is None or not may_view_reports_of(request.user, report.unit):
+        raise Http404
+    return report
