@@ -14,8 +14,15 @@ class ReportRequestForm(forms.Form):
     """Which report: the unit decides the kind (the nation's and a province's weekly
     report, a commune's one-page summary); the week is a finished one."""
 
-    unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), coerce=int)
-    week = forms.ChoiceField(label=gettext_lazy("Week"))
+    unit = forms.TypedChoiceField(
+        label=gettext_lazy("Unit"),
+        coerce=int,
+        error_messages={"invalid_choice": gettext_lazy("Choose a unit from the list.")},
+    )
+    week = forms.ChoiceField(
+        label=gettext_lazy("Week"),
+        error_messages={"invalid_choice": gettext_lazy("Choose a finished week from the list.")},
+    )
 
     def __init__(self, *args, user: User, units, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -87,9 +88,7 @@ def report_excel(request: HttpRequest, pk: int) -> HttpResponse:
         report_workbook(content),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = FileResponse(filename=report.download_name("xlsx"), as_attachment=True)[
-        "Content-Disposition"
-    ]
+    response["Content-Disposition"] = content_disposition_header(True, report.download_name("xlsx"))
     response["Cache-Control"] = "private, max-age=0"
     return response
 

@@ -313,3 +313,28 @@ def test_a_cascaded_task_cannot_be_cancelled_by_the_commune(officer_client, make
     response = post_update(officer_client, child, status=TaskStatus.CANCELLED, note="Không làm")
     assert response.status_code == 422
     assert Task.objects.get(pk=child.pk).status == TaskStatus.IN_PROGRESS
+
+
+def test_an_officer_reports_difficulties_which_the_weekly_notes_quote(officer_client, task):
+    from reports.models import week_of
+    from reports.selectors import Week, week_notes
+    from tasks_app.clock import local_today
+
+    response = post_update(
+        officer_client, task, progress=task.progress + 10, difficulties="  Thiếu kinh phí mua máy chủ  "
+    )
+    assert response.status_code == 302
+    update = task.updates.get()
+    assert update.difficulties == "Thiếu kinh phí mua máy chủ"  # trimmed
+    page = officer_client.get(reverse("task_detail", args=[task.pk])).content.decode()
+    assert "Khó khăn, vướng mắc, kiến nghị" in page and "Thiếu kinh phí mua máy chủ" in page
+
+    notes = week_notes(Week(week_of(local_today())), unit_ids=[task.lead_unit_id])
+    assert [item.text for item in notes.difficulties] == ["Thiếu kinh phí mua máy chủ"]
+    assert notes.tasks_progressed == 1 and notes.updates == 1
+
+
+def test_a_difficulty_alone_is_worth_recording(officer_client, task):
+    response = post_update(officer_client, task, difficulties="Đường truyền chập chờn")
+    assert response.status_code == 302
+    assert task.updates.get().difficulties == "Đường truyền chập chờn"

@@ -13,7 +13,9 @@ import io
 import random
 from collections.abc import Callable, Iterator
 
+from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.db.models import Count, Q
 
 from tasks_app.clock import LOCAL_TZ
 from tasks_app.models import Plan, TaskGroup, TaskStatus, Unit, UnitKind
@@ -228,3 +230,16 @@ _UPDATES_SQL = {
     )
     for vendor, when in _WHEN.items()
 }
+
+
+def largest_province() -> Unit:
+    """The province with the most communes: where a province's figures cost the most."""
+    province = (
+        Unit.objects.filter(kind=UnitKind.PROVINCE)
+        .annotate(communes=Count("children", filter=Q(children__kind=UnitKind.COMMUNE)))
+        .order_by("-communes", "code")
+        .first()
+    )
+    if province is None:
+        raise CommandError("No province loaded.")
+    return province

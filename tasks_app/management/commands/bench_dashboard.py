@@ -10,33 +10,27 @@ The last line with --json is one object, page name -> {"p50_ms", "p95_ms", "quer
 import datetime
 import json
 import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import IO
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.db.models import Case, Count, Q, When
+from django.db.models import Case, Count, When
 from django.test import Client
-from kombu import Exchange, Queue
 
-from nq57.celery import app as celery_app
-from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY, greening_recompute
+from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY
 from tasks_app.actions.tasks import task_change
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
-from tasks_app.benchmarks.dataset import build_dataset
+from tasks_app.benchmarks.dataset import build_dataset, largest_province
 from tasks_app.benchmarks.http import Figures, Page, client_for, get_ok, measure
+from tasks_app.benchmarks.snapshots import snapshot_history
 from tasks_app.benchmarks.throwaway import throwaway_database
+from tasks_app.benchmarks.workers import celery_worker, tasks_routed_to
 from tasks_app.clock import local_today
 from tasks_app.greening.counting import task_source, with_states
 from tasks_app.greening.rules import Rules
@@ -53,15 +47,11 @@ from tasks_app.models import (
     User,
 )
 
-# The dashboards' trend reads the snapshots of today and the eleven weeks before.
-TREND_WEEKS = 12
 CENTRAL_USER = "bench.trunguong"
 PROVINCE_USER = "bench.tinh"
 COMMUNE_USER = "bench.xa"
-WORKER_READY_SECONDS = 30
 FRESHNESS_TIMEOUT_SECONDS = 30
 POLL_SECONDS = 0.1
-WORKER_LOG_TAIL = 3000
 
 Say = Callable[[str], None]
 
@@ -110,7 +100,7 @@ class Command(BaseCommand):
             units_load(records=read_unit_source(default_source_path()))
             updates = build_dataset(tasks=tasks, today=today, log=say)
             say(f"Dataset: {tasks:,} tasks, {updates:,} updates in {time.perf_counter() - started:.1f} s")
-            _snapshot_history(today, say)
+            snapshot_history(today, say, last_day_label="today")
 
             target = _target()
             say(
@@ -146,35 +136,8 @@ class Command(BaseCommand):
 # --- the data ----------------------------------------------------------------------------------
 
 
-def _snapshot_history(today: datetime.date, say: Say) -> None:
-    """Compute the snapshots the trend reads: today from the tasks' own columns, the past
-    weeks from the task history, as the nightly job and a backfill would have left them."""
-    total = 0.0
-    for week in range(TREND_WEEKS):
-        on = today - datetime.timedelta(weeks=week)
-        started = time.perf_counter()
-        result = greening_recompute(on=on)
-        seconds = time.perf_counter() - started
-        total += seconds
-        label = "today" if week == 0 else f"{week} week{'s' if week > 1 else ''} ago"
-        say(f"  snapshots for {on:%d/%m/%Y} ({label}): {result.rows_written:,} rows in {seconds:.1f} s")
-    say(f"Snapshot history ({TREND_WEEKS} weekly dates): {total:.1f} s")
-    if connection.vendor == "postgresql":
-        # Production's autovacuum has long since analysed the tables; right after a bulk
-        # write here it may not have, and stale statistics would time bad plans.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
 def _target() -> Target:
-    province = (
-        Unit.objects.filter(kind=UnitKind.PROVINCE)
-        .annotate(communes=Count("children", filter=Q(children__kind=UnitKind.COMMUNE)))
-        .order_by("-communes", "code")
-        .first()
-    )
-    if province is None:
-        raise CommandError("No province loaded.")
+    province = largest_province()
     busiest = (
         Task.objects.filter(lead_unit__parent=province, lead_unit__kind=UnitKind.COMMUNE)
         .values("lead_unit")
@@ -246,10 +209,8 @@ def _freshness(target: Target, today: datetime.date, say: Say) -> float:
     # The table shows 50 communes a page, and the change moves the commune in the ranking:
     # searching for its name keeps its row on the page polled.
     path = f"{target.province_path}?{urlencode({'q': commune.name})}"
-    # A queue of our own: a worker of the test suite or of a dev server on the same Redis
-    # must not take this job (it would run it on its own database), nor ours theirs.
     queue = f"bench_dashboard_{os.getpid()}"
-    with _refresh_routed_to(queue), _celery_worker(queue, say):
+    with tasks_routed_to(queue, "greening.refresh_stale"), celery_worker(queue, say, label="bench_dashboard"):
         before = _row_rate(client, path, commune.pk)
         say(
             f"  {commune} ({commune.pk}): task {task.code} ({task.pk}, {task.greening_state})"
@@ -332,107 +293,3 @@ def _row_rate(client: Client, path: str, commune_id: int) -> str:
     if parser.rate is None:
         raise CommandError(f"Freshness: the element id={element_id!r} on {path} has no data-rate")
     return parser.rate
-
-
-@contextmanager
-def _refresh_routed_to(queue: str) -> Iterator[None]:
-    """Send the refresh job to `queue` while inside."""
-    previous = celery_app.conf.task_routes
-    celery_app.conf.task_routes = {"greening.refresh_stale": {"queue": queue}}
-    _reload_routes()
-    try:
-        yield
-    finally:
-        celery_app.conf.task_routes = previous
-        _reload_routes()
-
-
-def _reload_routes() -> None:
-    # Celery builds its router once, from the settings of the time; rebuild it.
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.router = celery_app.amqp.Router()
-
-
-@contextmanager
-def _celery_worker(queue: str, say: Say) -> Iterator[None]:
-    """A real worker on the throwaway database, consuming `queue`, stopped on the way out
-    (before the database is dropped: it holds a connection to it)."""
-    node = f"bench_dashboard_{os.getpid()}@{socket.gethostname()}"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "nq57",
-        "worker",
-        "--pool=solo",
-        "--concurrency=1",
-        "--loglevel=WARNING",
-        f"--queues={queue}",
-        f"--hostname={node}",
-        # Keep to itself: no syncing with other workers on the same broker.
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
-        worker = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            started = time.perf_counter()
-            _wait_until_ready(worker, node, log)
-            say(f"  Celery worker {node} ready in {time.perf_counter() - started:.1f} s")
-            yield
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-            _delete_queue(queue)
-
-
-def _delete_queue(queue: str) -> None:
-    """Remove the run's queue and its routing entries from Redis, or each run leaves some."""
-    with celery_app.connection_for_write() as conn:
-        # Declared in this channel first: a channel only deletes the bindings it knows of.
-        bound = Queue(queue, Exchange(queue, type="direct"), routing_key=queue)(conn.default_channel)
-        bound.declare()
-        bound.delete()
-
-
-def _wait_until_ready(worker: subprocess.Popen, node: str, log: IO[str]) -> None:
-    deadline = time.perf_counter() + WORKER_READY_SECONDS
-    while time.perf_counter() < deadline:
-        if worker.poll() is not None:
-            raise CommandError(f"The Celery worker exited ({worker.returncode}):\n{_tail(log)}")
-        if celery_app.control.ping(destination=[node], timeout=0.5):
-            return
-    raise CommandError(f"The Celery worker did not answer a ping in {WORKER_READY_SECONDS} s:\n{_tail(log)}")
-
-
-def _tail(log: IO[str]) -> str:
-    log.flush()
-    log.seek(0)
-    return log.read()[-WORKER_LOG_TAIL:]
-
-
-def _database_url() -> str:
-    """The URL of the database the default connection uses now (the throwaway one), in the
-    form the settings parse from DATABASE_URL."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    if connection.vendor != "postgresql":
-        raise CommandError(f"Freshness: no DATABASE_URL form known for {connection.vendor}")
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "", safe="")  # a socket directory is a path: escape its slashes
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    # Plain connection options (sslmode, …) travel as the query string.
-    options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
-    query = f"?{urlencode(options)}" if options else ""
-    return f"postgres://{auth}@{host}{port}/{quote(db['NAME'], safe='')}{query}"

@@ -1,0 +1,35 @@
+"""Fresh processes set up for Django on a given database, for jobs whose own time and
+memory a benchmark measures: the parent's heap, grown by building the dataset, neither
+counts towards a job's peak memory nor is shared with it.
+
+This module imports nothing of Django's at the top: a spawned process imports it to run
+the set-up, before Django is configured."""
+
+import multiprocessing
+import os
+import resource
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+
+
+def django_process_pool(*, max_workers: int, env: Mapping[str, str]) -> ProcessPoolExecutor:
+    """A pool of spawned (not forked) processes, each with `env` added to its environment
+    (DATABASE_URL of the throwaway database, say) before Django reads its settings."""
+    return ProcessPoolExecutor(
+        max_workers=max_workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_set_up_django,
+        initargs=(dict(env),),
+    )
+
+
+def _set_up_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+def peak_memory_mb() -> float:
+    """The most memory this process has held (peak resident set size), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
