@@ -362,3 +362,27 @@ def test_the_excel_export_has_the_same_tables(ready_reports, client, tinh_leader
     figures = next(r for r in content.rows if r.unit.pk == commune.pk)
     assert rows[commune.name][3] == pytest.approx(float(figures.rate) / 100)
     assert rows[commune.name][4] == figures.overdue
+
+
+def test_a_dashboard_asks_for_its_units_last_weekly_report(db, client, tinh_leader, nghe_an, commune):
+    client.force_login(tinh_leader)
+    for path, unit in (
+        (f"/dashboard/province/{nghe_an.pk}/", nghe_an),
+        (f"/dashboard/commune/{commune.pk}/", commune),
+    ):
+        page = client.get(path).content.decode()
+        form = re.search(
+            r'<form method="post" action="/reports/request/" class="report-button">(.*?)</form>', page, re.S
+        )
+        assert form, path
+        assert f'name="unit" value="{unit.pk}"' in form.group(1)
+        assert f'name="week" value="{WEEK.start:%Y-%m-%d}"' in form.group(1)
+    with mock.patch("reports.tasks.generate_report.delay"):
+        response = client.post("/reports/request/", {"unit": commune.pk, "week": WEEK.start.isoformat()})
+    report = Report.objects.get()
+    assert response["Location"] == f"/reports/{report.pk}/"
+    assert (report.kind, report.unit, report.period_start) == (
+        ReportKind.COMMUNE_SUMMARY,
+        commune,
+        WEEK.start,
+    )

@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from reports.models import Report
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Reports are made by the jobs, never typed in: staff read their status and errors here."""
+
+    list_display = ["period_start", "kind", "unit", "status", "attempts", "generated_at", "duration_ms", "size"]
+    list_filter = ["status", "kind", "period_start"]
+    search_fields = ["unit__name", "error"]
+    readonly_fields = [field.name for field in Report._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
