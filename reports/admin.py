@@ -7,7 +7,16 @@ from reports.models import Report
 class ReportAdmin(admin.ModelAdmin):
     """Reports are made by the jobs, never typed in: staff read their status and errors here."""
 
-    list_display = ["period_start", "kind", "unit", "status", "attempts", "generated_at", "duration_ms", "size"]
+    list_display = [
+        "period_start",
+        "kind",
+        "unit",
+        "status",
+        "attempts",
+        "generated_at",
+        "duration_ms",
+        "size",
+    ]
     list_filter = ["status", "kind", "period_start"]
     search_fields = ["unit__name", "error"]
     readonly_fields = [field.name for field in Report._meta.fields]

