@@ -39,6 +39,12 @@ def pdf_colour_cell(row) -> SafeString:
 
 
 @register.simple_tag
+def pdf_colour_span(row) -> SafeString:
+    label = row.snapshot.get_colour_display() if row.snapshot else _("No counted tasks")
+    return format_html('<span class="c-colour {}">{}</span>', row.colour, label)
+
+
+@register.simple_tag
 def quiet_count(content, unit) -> int:
     return content.quiet_by_province.get(unit.pk, 0)
 
