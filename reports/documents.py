@@ -109,7 +109,7 @@ def report_workbook(content: ReportContent) -> bytes:
             _("Why"),
         ]
         rows = [
-            [row.rank, row.unit.name, _colour(row), _fraction(row.rate),
+            [row.rank, row.unit.name, row.colour_label, _fraction(row.rate),
              row.snapshot.children_green if row.snapshot else None,
              row.snapshot.children_counted if row.snapshot else None,
              row.overdue, row.behind, content.quiet_by_province.get(row.unit.pk, 0), row.reason]
@@ -129,7 +129,7 @@ def report_workbook(content: ReportContent) -> bytes:
             _("Why"),
         ]
         rows = [
-            [row.rank, row.unit.name, _colour(row), _fraction(row.rate), row.overdue, row.behind,
+            [row.rank, row.unit.name, row.colour_label, _fraction(row.rate), row.overdue, row.behind,
              timezone.localtime(row.last_update).replace(tzinfo=None) if row.last_update else None,
              _("yes") if row.silent else "", row.reason]
             for row in content.rows
@@ -192,10 +192,6 @@ def report_workbook(content: ReportContent) -> bytes:
 
 def _fraction(rate) -> float | None:
     return None if rate is None else float(rate) / 100
-
-
-def _colour(row) -> str:
-    return row.snapshot.get_colour_display() if row.snapshot else _("No counted tasks")
 
 
 def _percent_column(ws, letter: str) -> None:

@@ -27,7 +27,7 @@ class ReportRequestForm(forms.Form):
     def __init__(self, *args, user: User, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.weeks = {week.start.isoformat(): week for week in reportable_weeks()}
+        self.weeks = _weeks_by_key()
         self.fields["week"].choices = [(key, week.label) for key, week in self.weeks.items()]
         self.fields["unit"].choices = _grouped(units)
 
@@ -66,7 +66,7 @@ class ArchiveFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.weeks = {week.start.isoformat(): week for week in reportable_weeks()}
+        self.weeks = _weeks_by_key()
         self.fields["week"].choices = [("", _("All weeks"))] + [(k, w.label) for k, w in self.weeks.items()]
         self.fields["kind"].choices = [("", _("All kinds")), *ReportKind.choices]
 
@@ -75,3 +75,8 @@ class ArchiveFilterForm(forms.Form):
 
     def kind_value(self) -> str:
         return (self.cleaned_data.get("kind") or "") if self.is_valid() else ""
+
+
+def _weeks_by_key() -> dict[str, Week]:
+    """The finished weeks a form offers, keyed by their Monday as ISO text."""
+    return {week.start.isoformat(): week for week in reportable_weeks()}

@@ -26,11 +26,8 @@ POLL_SECONDS = 1
 @login_required
 @require_GET
 def report_archive(request: HttpRequest) -> HttpResponse:
-    filters = ArchiveFilterForm(request.GET)
-    reports = archive(request.user, week=filters.week_value(), kind=filters.kind_value())
-    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     form = ReportRequestForm(user=request.user, units=report_request_units(request.user))
-    return render(request, "reports/archive.html", {"filters": filters, "page": page, "form": form})
+    return _archive_page(request, ArchiveFilterForm(request.GET), form)
 
 
 @login_required
@@ -39,10 +36,7 @@ def report_request_view(request: HttpRequest) -> HttpResponse:
     units = report_request_units(request.user)
     form = ReportRequestForm(request.POST, user=request.user, units=units)
     if not form.is_valid():
-        filters = ArchiveFilterForm()
-        page = Paginator(archive(request.user), REPORTS_PER_PAGE).get_page(1)
-        context = {"filters": filters, "page": page, "form": form}
-        return render(request, "reports/archive.html", context, status=422)
+        return _archive_page(request, ArchiveFilterForm(), form, status=422)
     requested = report_request(
         kind=form.kind, unit=form.cleaned_data["unit"], week=form.cleaned_data["week"], user=request.user
     )
@@ -91,6 +85,15 @@ def report_excel(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(True, report.download_name("xlsx"))
     response["Cache-Control"] = "private, max-age=0"
     return response
+
+
+def _archive_page(
+    request: HttpRequest, filters: ArchiveFilterForm, form: ReportRequestForm, *, status: int = 200
+) -> HttpResponse:
+    reports = archive(request.user, week=filters.week_value(), kind=filters.kind_value())
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"filters": filters, "page": page, "form": form}
+    return render(request, "reports/archive.html", context, status=status)
 
 
 def _visible_report(request: HttpRequest, pk: int) -> Report:

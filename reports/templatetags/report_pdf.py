@@ -30,21 +30,6 @@ def pdf_icon(colour: str) -> SafeString:
 
 
 @register.simple_tag
-def pdf_colour_cell(row) -> SafeString:
-    """A unit's colour in a table: the word on the colour's background. No icon here: an
-    image in each of 170 rows doubles the time WeasyPrint takes to set the table, and
-    the word already says the state."""
-    label = row.snapshot.get_colour_display() if row.snapshot else _("No counted tasks")
-    return format_html('<td class="colour {}">{}</td>', row.colour, label)
-
-
-@register.simple_tag
-def pdf_colour_span(row) -> SafeString:
-    label = row.snapshot.get_colour_display() if row.snapshot else _("No counted tasks")
-    return format_html('<span class="c-colour {}">{}</span>', row.colour, label)
-
-
-@register.simple_tag
 def quiet_count(content, unit) -> int:
     return content.quiet_by_province.get(unit.pk, 0)
 

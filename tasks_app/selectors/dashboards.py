@@ -140,6 +140,10 @@ class UnitFigures:
         return self.snapshot.colour if self.snapshot else Colour.NONE.value
 
     @property
+    def colour_label(self) -> str:
+        return self.snapshot.get_colour_display() if self.snapshot else _("No counted tasks")
+
+    @property
     def rate(self) -> Decimal | None:
         return self.snapshot.rate if self.snapshot else None
 
@@ -505,21 +509,52 @@ class UnitBoard:
 def province_board(
     province: Unit, filters: BoardFilters, *, policy: GreeningPolicy, table: CommuneTableQuery
 ) -> UnitBoard:
-    rules = Rules.from_policy(policy)
     on = figures_date(province, filters.on)
-    scope = filters.scope
     communes = list(
         last_updates(Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE, is_active=True), on=on)
     )
-    rows = _figures_of(communes, on=on, scope=scope)
+    rows = _figures_of(communes, on=on, scope=filters.scope)
     for row in rows:
         row.last_update = row.unit.last_update
         row.silent = _is_silent(row.last_update, on=on)
-    figures = UnitFigures(unit=province, snapshot=_snapshot(province, on=on, scope=scope))
-    points = trend(province, on=on, scope=scope)
-    unit_ids = [province.pk, *(row.unit.pk for row in rows)]
+    figures = UnitFigures(unit=province, snapshot=_snapshot(province, on=on, scope=filters.scope))
+    board = _unit_board(
+        figures, filters, policy=policy, on=on, quiet_candidates=rows, reasons_shown=BOTTLENECK_ROWS
+    )
+    board.communes, board.commune_colours, board.table = rows, colour_counts(rows), commune_table(rows, table)
+    return board
+
+
+def commune_board(commune: Unit, filters: BoardFilters, *, policy: GreeningPolicy) -> UnitBoard:
+    on = figures_date(commune, filters.on)
+    unit = last_updates(Unit.objects.filter(pk=commune.pk), on=on).select_related("parent").get()
+    figures = UnitFigures(
+        unit=unit,
+        snapshot=_snapshot(unit, on=on, scope=filters.scope),
+        last_update=unit.last_update,
+        silent=_is_silent(unit.last_update, on=on),
+    )
+    return _unit_board(figures, filters, policy=policy, on=on, quiet_candidates=[figures], reasons_shown=20)
+
+
+def _unit_board(
+    figures: UnitFigures,
+    filters: BoardFilters,
+    *,
+    policy: GreeningPolicy,
+    on: datetime.date,
+    quiet_candidates: list[UnitFigures],
+    reasons_shown: int,
+) -> UnitBoard:
+    """What a province's and a commune's boards share: the unit's own figures, trend,
+    bottlenecks over the unit and `quiet_candidates` (the communes, or the commune itself),
+    and why it is its colour."""
+    rules = Rules.from_policy(policy)
+    unit, scope = figures.unit, filters.scope
+    points = trend(unit, on=on, scope=scope)
+    unit_ids = list(dict.fromkeys([unit.pk, *(row.unit.pk for row in quiet_candidates)]))
     return UnitBoard(
-        unit=province,
+        unit=unit,
         on=on,
         filters=filters,
         figures=figures,
@@ -533,51 +568,11 @@ def province_board(
             filters=filters,
             on=on,
             rules=rules,
-            silent_units=rows,
+            silent_units=quiet_candidates,
             overdue_total=figures.overdue,
         ),
         explanation=explain_unit_colour(
-            unit=province, on=on, scope=scope, limit=BOTTLENECK_ROWS, rules=rules, with_child_units=False
-        ),
-        pending=figures_pending(province),
-        communes=rows,
-        commune_colours=colour_counts(rows),
-        table=commune_table(rows, table),
-    )
-
-
-def commune_board(commune: Unit, filters: BoardFilters, *, policy: GreeningPolicy) -> UnitBoard:
-    rules = Rules.from_policy(policy)
-    on = figures_date(commune, filters.on)
-    scope = filters.scope
-    unit = last_updates(Unit.objects.filter(pk=commune.pk), on=on).select_related("parent").get()
-    figures = UnitFigures(
-        unit=unit,
-        snapshot=_snapshot(unit, on=on, scope=scope),
-        last_update=unit.last_update,
-        silent=_is_silent(unit.last_update, on=on),
-    )
-    points = trend(unit, on=on, scope=scope)
-    return UnitBoard(
-        unit=unit,
-        on=on,
-        filters=filters,
-        figures=figures,
-        parent_snapshot_rank_among=figures.snapshot.rank_among if figures.snapshot else None,
-        states=state_items(figures.snapshot, rules, subtree=False),
-        trend=points,
-        change=week_change(points),
-        bands=band_zones(policy),
-        bottlenecks=bottlenecks(
-            unit_ids=[unit.pk],
-            filters=filters,
-            on=on,
-            rules=rules,
-            silent_units=[figures],
-            overdue_total=figures.overdue,
-        ),
-        explanation=explain_unit_colour(
-            unit=unit, on=on, scope=scope, limit=20, rules=rules, with_child_units=False
+            unit=unit, on=on, scope=scope, limit=reasons_shown, rules=rules, with_child_units=False
         ),
         pending=figures_pending(unit),
     )
