@@ -71,14 +71,18 @@ class EvidenceField(forms.FileField):
 
 # --- The update form -----------------------------------------------------------------------
 
+# Withdrawing is the assigning unit's decision, with its reason, on its own page.
+UPDATABLE_STATUSES = [s for s in TaskStatus.values if s != TaskStatus.WITHDRAWN]
 # A unit that received a task from above may not cancel it; only its own tasks.
-STATUSES_FOR_CASCADED = [s for s in TaskStatus.values if s != TaskStatus.CANCELLED]
+STATUSES_FOR_CASCADED = [s for s in UPDATABLE_STATUSES if s != TaskStatus.CANCELLED]
 
 
 class TaskUpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=TaskStatus.choices)
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), choices=[c for c in TaskStatus.choices if c[0] in UPDATABLE_STATUSES]
+    )
     progress = forms.IntegerField(
         label=gettext_lazy("Progress (%)"),
         min_value=0,

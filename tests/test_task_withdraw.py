@@ -236,3 +236,25 @@ def test_another_province_and_neighbours_get_404(client, copy, far_commune, neig
         assert client.get(reverse("task_withdraw", args=[copy.pk])).status_code == 404
         assert withdraw(client, copy, reason="x").status_code == 404
     assert Task.objects.get(pk=copy.pk).status == TaskStatus.NOT_STARTED
+
+
+@pytest.mark.parametrize("persona", ["xa_officer", "tinh_officer"])
+def test_withdrawing_is_not_a_status_the_update_form_offers(client, persona, request, copy, parent):
+    """Only the assigning unit withdraws, with its reason, through its own page: the
+    progress form neither offers nor accepts the status."""
+    task = copy if persona == "xa_officer" else parent
+    client.force_login(request.getfixturevalue(persona))
+    page = client.get(reverse("task_detail", args=[task.pk])).content.decode()
+    assert 'value="withdrawn"' not in page
+    response = client.post(
+        reverse("task_update", args=[task.pk]),
+        {
+            "version": task.version,
+            "submission_key": "5b0f0a8e-8f57-4a57-9c8e-1d2f3a4b5c6d",
+            "status": TaskStatus.WITHDRAWN,
+            "progress": 0,
+            "note": "Tự thu hồi",
+        },
+    )
+    assert response.status_code == 422
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.NOT_STARTED
