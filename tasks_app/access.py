@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from tasks_app.models import Membership, Role, Task, Unit, UnitKind, User
+from tasks_app.models import Membership, Plan, Role, Task, TaskStatus, Unit, UnitKind, User
 
 OFFICER_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER})
 LEADER_ROLES = frozenset({Role.COMMUNE_LEADER, Role.PROVINCE_LEADER})
@@ -113,6 +113,14 @@ def own_unit_tasks(user: User) -> QuerySet[Task]:
 
 
 def task_access(user: User, task: Task) -> TaskAccess:
+    access = _task_access(user, task)
+    if task.status == TaskStatus.WITHDRAWN:
+        # Taken back by the assigning unit: its unit can still read why, but not report on it.
+        return min(access, TaskAccess.VIEW)
+    return access
+
+
+def _task_access(user: User, task: Task) -> TaskAccess:
     scope = user_scope(user)
     lead_roles = scope.roles_by_unit.get(task.lead_unit_id, frozenset())
     if lead_roles & OFFICER_ROLES:
@@ -154,7 +162,68 @@ def creatable_units(user: User) -> QuerySet[Unit]:
 
 def may_cascade(user: User, task: Task) -> bool:
     """A province officer may assign their province's own task down to its communes."""
-    return task.lead_unit_id in user_scope(user).creating_unit_ids
+    return task.lead_unit_id in user_scope(user).creating_unit_ids and task.status != TaskStatus.WITHDRAWN
+
+
+# --- After a task is created ------------------------------------------------------------------
+
+
+def _assigning_unit_id(task: Task) -> int:
+    """The unit that gave the task: the parent's lead unit for a cascaded copy, otherwise
+    the unit that issued its plan."""
+    if task.parent_id:
+        parent = task.parent if "parent" in task._state.fields_cache else None
+        if parent is not None:
+            return parent.lead_unit_id
+        return Task.objects.filter(pk=task.parent_id).values_list("lead_unit_id", flat=True).get()
+    plan = task.plan if "plan" in task._state.fields_cache else None
+    if plan is not None:
+        return plan.issuing_unit_id
+    return Plan.objects.filter(pk=task.plan_id).values_list("issuing_unit_id", flat=True).get()
+
+
+def may_edit_details(user: User, task: Task) -> bool:
+    """Correcting a task's "6 rõ" belongs to whoever may create it: a province officer, on
+    the province's own tasks and on the copies it cascaded to its communes (a commune's
+    own deadline, say). Not on a withdrawn copy: it is closed."""
+    if task.status == TaskStatus.WITHDRAWN:
+        return False
+    creating = user_scope(user).creating_unit_ids
+    if task.lead_unit_id in creating:
+        return True
+    return task.parent_id is not None and _assigning_unit_id(task) in creating
+
+
+def may_withdraw(user: User, task: Task) -> bool:
+    """A cascaded copy is taken back by an officer of the unit that cascaded it."""
+    return (
+        task.parent_id is not None
+        and task.status != TaskStatus.WITHDRAWN
+        and _assigning_unit_id(task) in user_scope(user).creating_unit_ids
+    )
+
+
+def may_approve(user: User, task: Task) -> bool:
+    """The approving authority: a leader of the lead unit, or of the unit that assigned
+    the task. (Whether the task awaits approval is the action's check, not a right.)"""
+    leading = user_scope(user).units_with(LEADER_ROLES)
+    if not leading:
+        return False
+    return task.lead_unit_id in leading or _assigning_unit_id(task) in leading
+
+
+def tasks_to_approve(user: User) -> QuerySet[Task]:
+    """The tasks awaiting the user's approval: awaiting, and led or assigned by a unit
+    where they are a leader (the same rule as may_approve, as one query)."""
+    leading = user_scope(user).units_with(LEADER_ROLES)
+    if not leading:
+        return Task.objects.none()
+    led_by_them = Task.objects.filter(lead_unit__in=leading).values("pk")
+    return Task.objects.filter(status=TaskStatus.AWAITING_APPROVAL).filter(
+        Q(lead_unit__in=leading)
+        | Q(parent__in=led_by_them)
+        | Q(parent__isnull=True, plan__issuing_unit__in=leading)
+    )
 
 
 # --- Dashboards -------------------------------------------------------------------------

@@ -71,14 +71,18 @@ class EvidenceField(forms.FileField):
 
 # --- The update form -----------------------------------------------------------------------
 
+# Withdrawing is the assigning unit's decision, with its reason, on its own page.
+UPDATABLE_STATUSES = [s for s in TaskStatus.values if s != TaskStatus.WITHDRAWN]
 # A unit that received a task from above may not cancel it; only its own tasks.
-STATUSES_FOR_CASCADED = [s for s in TaskStatus.values if s != TaskStatus.CANCELLED]
+STATUSES_FOR_CASCADED = [s for s in UPDATABLE_STATUSES if s != TaskStatus.CANCELLED]
 
 
 class TaskUpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=TaskStatus.choices)
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), choices=[c for c in TaskStatus.choices if c[0] in UPDATABLE_STATUSES]
+    )
     progress = forms.IntegerField(
         label=gettext_lazy("Progress (%)"),
         min_value=0,
@@ -161,6 +165,16 @@ class TaskUpdateForm(forms.Form):
                 "progress", _("A task that has not started has 0%% progress. Choose “In progress”.")
             )
         status_changed = status != self.task.status
+        if (
+            status_changed
+            and status == TaskStatus.COMPLETED
+            and self.task.status == TaskStatus.AWAITING_APPROVAL
+        ):
+            # Submitted for approval: only the approving authority completes it now.
+            self.add_error(
+                "status",
+                _("This task awaits approval: its approving authority completes it or returns it."),
+            )
         if (status_changed or progress < self.task.progress) and not note:
             self.add_error(
                 "note",
@@ -477,3 +491,106 @@ def _valid_part(form: forms.Form) -> dict:
     return {
         name: value for name, value in getattr(form, "cleaned_data", {}).items() if name not in form.errors
     }
+
+
+# --- After a task is created ---------------------------------------------------------------
+
+
+class TaskEditForm(forms.ModelForm):
+    """Correcting a task's "6 rõ". The plan and code are the task's identity (its copies'
+    codes are built from them) and the lead unit is who does it: those change by
+    withdrawing and assigning again, not here."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(
+        label=gettext_lazy("Reason for the correction"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Recorded in the history with the changes."),
+    )
+
+    class Meta:
+        model = Task
+        fields = [
+            "title",
+            "description",
+            "task_group",
+            "phase",
+            "coordinating_units",
+            "responsible_name",
+            "responsible_position",
+            "approving_authority",
+            "start_date",
+            "deadline",
+            "expected_product",
+            "is_key",
+        ]
+        widgets = {
+            "start_date": DateInput,
+            "deadline": DateInput,
+            "title": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "expected_product": forms.Textarea(attrs={"rows": 2}),
+            "coordinating_units": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, coordinating_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        task = self.instance
+        if not self.is_bound:
+            self.initial.setdefault("version", task.version)
+        self.fields["task_group"].queryset = self.fields["task_group"].queryset.filter(plan_id=task.plan_id)
+        self.fields["task_group"].label_from_instance = lambda g: f"{g.number}. {g.name}"
+        self.fields["phase"].queryset = self.fields["phase"].queryset.filter(plan_id=task.plan_id)
+        self.fields["coordinating_units"].queryset = coordinating_choices
+        self.fields["coordinating_units"].required = False
+        for name in ("start_date", "deadline"):
+            self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        if task.responsible_user_id is None:
+            self.fields["responsible_name"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("title", "responsible_name", "approving_authority", "expected_product", "note"):
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = cleaned[name].strip()
+        start, deadline = cleaned.get("start_date"), cleaned.get("deadline")
+        if start and deadline and deadline < start:
+            self.add_error("deadline", _("The deadline cannot be before the start date."))
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    """A change that needs the version the user saw and a reason: withdrawing a copy."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Write the reason for withdrawing the task.")},
+    )
+
+
+APPROVE, RETURN = "approve", "return"
+
+
+class ApprovalForm(forms.Form):
+    """Approve a completion, or return the task with a reason. One form, two buttons."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    decision = forms.ChoiceField(choices=[(APPROVE, APPROVE), (RETURN, RETURN)], widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=gettext_lazy("Comments (required to return the task)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["note"] = (cleaned.get("note") or "").strip()
+        if cleaned.get("decision") == RETURN and not cleaned["note"]:
+            self.add_error("note", _("Write why the task is returned, so its unit knows what to do."))
+        return cleaned

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tasks_app.forms_accounts import LoginForm
-from tasks_app.views import dashboards, system, tasks
+from tasks_app.views import dashboards, lifecycle, system, tasks
 
 urlpatterns = [
     path("", system.home, name="home"),
@@ -21,8 +21,12 @@ urlpatterns = [
     path("dashboard/commune/<int:pk>/", dashboards.commune, name="dashboard_commune"),
     path("tasks/", tasks.my_tasks, name="my_tasks"),
     path("tasks/new/", tasks.task_new, name="task_new"),
+    path("tasks/approvals/", lifecycle.approvals, name="task_approvals"),
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
     path("tasks/<int:pk>/update/", tasks.task_update, name="task_update"),
     path("tasks/<int:pk>/cascade/", tasks.task_cascade_view, name="task_cascade"),
+    path("tasks/<int:pk>/edit/", lifecycle.task_edit, name="task_edit"),
+    path("tasks/<int:pk>/withdraw/", lifecycle.task_withdraw_view, name="task_withdraw"),
+    path("tasks/<int:pk>/decide/", lifecycle.task_decide, name="task_decide"),
     path("tasks/<int:pk>/evidence/<int:evidence_id>/", tasks.evidence_download, name="evidence_download"),
 ]

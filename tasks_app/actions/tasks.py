@@ -128,15 +128,10 @@ def task_change(
         earlier = TaskUpdate.objects.filter(submission_key=submission_key, task=current).first()
         if earlier is not None:
             return earlier
-    if current.version != expected_version:
-        since = list(
-            current.updates.filter(version__gt=expected_version).select_related("author").order_by("version")
-        )
-        if expected_version > current.version or any(u.kind != UpdateKind.NOTE for u in since):
-            raise StaleTaskVersion(current, since)
+    check_version(current, expected_version)
 
     _apply_completion_rules(task)
-    changes = _detail_changes(current, task)
+    changes = detail_changes(current, task)
     if coordinating_units is not None:
         before_units = list(current.coordinating_units.all())
         after_units = list(coordinating_units)
@@ -195,7 +190,19 @@ def task_change(
     return update
 
 
-def _detail_changes(before: Task, after: Task) -> dict[str, list[Any]]:
+def check_version(current: Task, expected_version: int) -> None:
+    """Raise StaleTaskVersion unless `current` (locked) is at `expected_version`, or only
+    notes and evidence were added since: they changed nothing a form edits."""
+    if current.version == expected_version:
+        return
+    since = list(
+        current.updates.filter(version__gt=expected_version).select_related("author").order_by("version")
+    )
+    if expected_version > current.version or any(u.kind != UpdateKind.NOTE for u in since):
+        raise StaleTaskVersion(current, since)
+
+
+def detail_changes(before: Task, after: Task) -> dict[str, list[Any]]:
     changes = {}
     for name in DETAIL_FIELDS:
         field = Task._meta.get_field(name)

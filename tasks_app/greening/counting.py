@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate
 
 from tasks_app.clock import LOCAL_TZ, end_of_day
 from tasks_app.greening.rules import Rules, TaskColumns, task_state_expression
-from tasks_app.models import STATE_COUNT_FIELDS, Task, TaskState, TaskUpdate
+from tasks_app.models import STATE_COUNT_FIELDS, Task, TaskState, TaskStatus, TaskUpdate
 
 STATES = tuple(TaskState.values)
 
@@ -42,9 +42,12 @@ class TaskSource:
 
 
 def task_source(*, on: datetime.date, today: datetime.date) -> TaskSource:
-    """The live task rows for today (or a later date); the as-of rows for a past date."""
+    """The live task rows for today (or a later date); the as-of rows for a past date.
+
+    A task withdrawn from its unit is left out from the day of its withdrawal: it is in
+    no count, not even among the tasks not counted. Before that day it counts as it was."""
     if on >= today:
-        return TaskSource(Task.objects.all(), TaskColumns())
+        return TaskSource(Task.objects.exclude(status=TaskStatus.WITHDRAWN), TaskColumns())
     cutoff = end_of_day(on)
     later_update = TaskUpdate.objects.filter(
         task=OuterRef("task"), created_at__lt=cutoff, version__gt=OuterRef("version")
@@ -52,6 +55,8 @@ def task_source(*, on: datetime.date, today: datetime.date) -> TaskSource:
     queryset = (
         TaskUpdate.objects.filter(created_at__lt=cutoff)
         .filter(~Exists(later_update))
+        # After choosing each task's last update: one that withdrew it drops the task.
+        .exclude(status_after=TaskStatus.WITHDRAWN)
         .annotate(
             # The recorded completion date if it was on or before `on`; otherwise the task
             # was completed then and reopened or re-dated since, so the update's own date.

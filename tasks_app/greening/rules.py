@@ -97,7 +97,9 @@ def task_state(
     """The reference implementation. The first rule that matches wins."""
     if status == TaskStatus.PAUSED:
         return TaskState.PAUSED
-    if status == TaskStatus.CANCELLED:
+    if status in (TaskStatus.CANCELLED, TaskStatus.WITHDRAWN):
+        # A withdrawn copy is never read by the counts (task_source leaves it out); if
+        # asked, it is not counted, as a cancelled task is.
         return TaskState.CANCELLED
     if status == TaskStatus.COMPLETED:
         on_time = completed_on is not None and completed_on <= deadline
@@ -184,7 +186,10 @@ def task_state_expression(*, on: datetime.date, rules: Rules, cols: TaskColumns 
     not_started = Q(**{cols.status: TaskStatus.NOT_STARTED})
     return Case(
         When(Q(**{cols.status: TaskStatus.PAUSED}), then=Value(TaskState.PAUSED.value)),
-        When(Q(**{cols.status: TaskStatus.CANCELLED}), then=Value(TaskState.CANCELLED.value)),
+        When(
+            Q(**{f"{cols.status}__in": (TaskStatus.CANCELLED, TaskStatus.WITHDRAWN)}),
+            then=Value(TaskState.CANCELLED.value),
+        ),
         When(
             completed & Q(**{f"{cols.completed_on}__lte": deadline}),
             then=Value(TaskState.COMPLETED_ON_TIME.value),

@@ -14,6 +14,9 @@ class TaskStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     PAUSED = "paused", _("Paused")
     CANCELLED = "cancelled", _("Cancelled")
+    # A cascaded copy the assigning unit took back (assigned by mistake, or no longer
+    # needed there). The row and its history stay; it leaves the unit's lists and figures.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 # Still to be done: the statuses that can run past their deadline.
@@ -165,6 +168,11 @@ class UpdateKind(models.TextChoices):
     PROGRESS = "progress", _("Progress report")
     EDITED = "edited", _("Details edited")
     NOTE = "note", _("Note")
+    # The parent task's details changed and this cascaded copy followed them.
+    PARENT_EDITED = "parent_edited", _("Details changed with the parent task")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the assigning unit")
+    APPROVED = "approved", _("Completion approved")
+    RETURNED = "returned", _("Returned for more work")
 
 
 class TaskUpdate(models.Model):

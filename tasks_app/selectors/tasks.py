@@ -91,6 +91,9 @@ def task_list(
         tasks = tasks.filter(parent_id=filters.parent)
     if filters.status:
         tasks = tasks.filter(status=filters.status)
+    else:
+        # Withdrawn copies are no longer the unit's work; the status filter still finds them.
+        tasks = tasks.exclude(status=TaskStatus.WITHDRAWN)
     if filters.plan:
         tasks = tasks.filter(plan_id=filters.plan)
     if filters.task_group:
@@ -213,6 +216,7 @@ class TaskPage:
     days_left: int | None  # open tasks not yet overdue: whole days until the deadline
     children: list[Task] = field(default_factory=list)
     children_rollup: ChildRollup | None = None
+    children_withdrawn: int = 0  # copies taken back from their communes, left out above
 
 
 # The rest are a link away, in the task list filtered by this parent.
@@ -236,8 +240,10 @@ def task_page(task_id: int, *, on: datetime.date, rules: Rules) -> TaskPage:
         updates=updates,
         days_left=(task.deadline - on).days if task.status in OPEN_STATUSES and task.deadline >= on else None,
     )
-    children = with_states(task.children.all(), on=on, rules=rules)
-    rollup = task.children.aggregate(
+    assigned = task.children.exclude(status=TaskStatus.WITHDRAWN)
+    page.children_withdrawn = task.children.filter(status=TaskStatus.WITHDRAWN).count()
+    children = with_states(assigned, on=on, rules=rules)
+    rollup = assigned.aggregate(
         total=Count("pk"),
         completed=Count("pk", filter=Q(status=TaskStatus.COMPLETED)),
         average_progress=Avg("progress"),

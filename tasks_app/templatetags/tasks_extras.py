@@ -1,7 +1,9 @@
+import datetime
 from urllib.parse import parse_qsl, urlencode
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from tasks_app.models import TaskState
 
@@ -46,3 +48,19 @@ def task_field_label(name: str) -> str:
 def minutes(duration) -> int:
     """A timedelta in whole minutes, rounded up."""
     return -(-int(duration.total_seconds()) // 60) if duration else 0
+
+
+@register.filter
+def history_value(value):
+    """A value recorded in an update's changes, as the pages show it: dates (stored as
+    ISO, to stay machine-readable) as dd/mm/yyyy, lists joined, the rest as recorded."""
+    if isinstance(value, list):
+        return ", ".join(str(history_value(item)) for item in value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            pass
+    return value

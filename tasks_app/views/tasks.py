@@ -18,8 +18,12 @@ from tasks_app.access import (
     TaskAccess,
     creatable_units,
     get_task_for_user,
+    may_approve,
     may_cascade,
+    may_edit_details,
+    may_withdraw,
     own_unit_tasks,
+    tasks_to_approve,
     user_scope,
     visible_tasks,
 )
@@ -27,6 +31,7 @@ from tasks_app.actions.evidence import evidence_store
 from tasks_app.actions.tasks import StaleTaskVersion, task_assign, task_cascade, task_change
 from tasks_app.clock import local_today
 from tasks_app.forms import (
+    ApprovalForm,
     TaskCascadeForm,
     TaskCreateForm,
     TaskFilterForm,
@@ -34,8 +39,9 @@ from tasks_app.forms import (
     kept_evidence_token,
 )
 from tasks_app.greening.rules import Rules
-from tasks_app.models import Evidence, GreeningPolicy, Plan, Task, Unit, UnitKind
+from tasks_app.models import Evidence, GreeningPolicy, Plan, Task, TaskStatus, Unit, UnitKind
 from tasks_app.selectors.greening import current_policy, current_rules
+from tasks_app.selectors.lifecycle import last_decision, my_task_notices
 from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, filter_choices, task_list, task_page
 
 # --- My tasks ------------------------------------------------------------------------------
@@ -62,6 +68,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     listing = task_list(
         tasks, filters=filters, on=today, rules=current_rules(), page_number=request.GET.get("page", 1)
     )
+    partial = bool(request.htmx and not request.htmx.boosted)
     query = request.GET.copy()
     query.pop("page", None)
     colour_links = []
@@ -78,13 +85,13 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "active_colour": filters.colour,
         "can_create": bool(scope.creating_unit_ids),
         "own_unit_ids": scope.unit_ids,
+        # Above the results, so not in the partial an htmx filter change swaps.
+        "notices": None if partial else my_task_notices(own, tasks_to_approve(user)),
         "parent_task": visible_tasks(user).filter(pk=filters.parent).only("code", "title").first()
         if filters.parent
         else None,
     }
-    template = (
-        "tasks/my_tasks.html#results" if request.htmx and not request.htmx.boosted else "tasks/my_tasks.html"
-    )
+    template = "tasks/my_tasks.html#results" if partial else "tasks/my_tasks.html"
     return render(request, template, context)
 
 
@@ -106,8 +113,29 @@ def _live_context(
         "form": form,
         "kept_tokens": [(item, kept_evidence_token(item)) for item in getattr(form, "kept", [])],
         "may_cascade": may_cascade(request.user, page.task),
+        **lifecycle_context(request.user, page.task, approval_form=extra.pop("approval_form", None)),
         **extra,
     }
+
+
+def lifecycle_context(user, task: Task, *, approval_form: ApprovalForm | None = None) -> dict:
+    """What the task page shows about the task's life after creation: the decision behind
+    its state (withdrawn, returned, approved), and the changes open to this user."""
+    can_approve = task.status == TaskStatus.AWAITING_APPROVAL and may_approve(user, task)
+    if can_approve and approval_form is None:
+        approval_form = ApprovalForm(initial={"version": task.version})
+    return {
+        "decision": last_decision(task),
+        "approval_form": approval_form if can_approve else None,
+        "may_edit_details": may_edit_details(user, task),
+        "may_withdraw": may_withdraw(user, task) and task.status != TaskStatus.COMPLETED,
+    }
+
+
+def render_task_page(request: HttpRequest, task: Task, access: TaskAccess, *, status: int = 200, **extra):
+    """The task page (or its live part, for htmx), with `extra` in its context."""
+    context = _live_context(request, task.pk, access, current_policy(), **extra)
+    return _render_live(request, context, status=status)
 
 
 @login_required
