@@ -5,8 +5,8 @@ renders the same markup into PDFs, so looks come from presentation attributes (f
 font-size=, ...) rather than CSS classes, nothing is referenced from outside the element,
 and the state icons are paths, not Unicode glyphs a PDF font might lack.
 
-Colours are the Okabe–Ito colour-blind safe ones, and a state is always told by a shape
-too (check, exclamation mark, cross, dash), never by colour alone.
+Colours come from the app's one palette (tasks_app.colours, Okabe–Ito based), and a state
+is always told by a shape too (check, exclamation mark, cross, dash), never by colour alone.
 
 Coordinates are written with ``_n`` (a dot, always); only text a person reads goes
 through Django's localised number formatting.
@@ -24,6 +24,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from tasks_app import colours
 from tasks_app.models import Colour
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -33,18 +34,7 @@ GRID = "#CCCCCC"
 OUTLINE = "#333333"  # pale fills (yellow, grey) need an outline to stand out from white
 
 
-@dataclass(frozen=True)
-class ChartColour:
-    fill: str
-    text: str
-
-
-PALETTE: dict[str, ChartColour] = {
-    "green": ChartColour(fill="#009E73", text=INK),
-    "yellow": ChartColour(fill="#F0E442", text=INK),
-    "red": ChartColour(fill="#D55E00", text=INK),
-    "none": ChartColour(fill="#BBBBBB", text=INK),
-}
+PALETTE = colours.PALETTE  # the same fills as the badges, the PDFs and the Excel files
 
 # Icon shapes, stroked in a 16×16 box around a filled disc centred at (8, 8).
 # Noto Sans is the font the PDF reports embed (static/fonts/noto-sans), so chart text in
@@ -62,11 +52,8 @@ ICON_PATHS: dict[str, str] = {
 _ORDER = ("green", "yellow", "red", "none")
 
 
-def _palette(colour: str) -> ChartColour:
-    try:
-        return PALETTE[colour]
-    except KeyError:
-        raise ValueError(f"unknown chart colour {colour!r}; expected one of {sorted(PALETTE)}") from None
+def _palette(colour: str) -> colours.Swatch:
+    return colours.swatch(colour)
 
 
 def colour_label(colour: str) -> str:

@@ -386,3 +386,49 @@ def test_a_dashboard_asks_for_its_units_last_weekly_report(db, client, tinh_lead
         commune,
         WEEK.start,
     )
+
+
+@pytest.fixture
+def many_overdue(week_history, make_task):
+    """Twelve more overdue tasks in `commune`, each of which reported a difficulty during
+    the week: thirteen of each in all, more than the PDF's ten."""
+    start = WEEK.start - datetime.timedelta(days=60)
+    for n in range(12):
+        task = make_task(
+            code=f"QH-{n + 2:02d}",
+            start_date=start,
+            deadline=WEEK.start - datetime.timedelta(days=10),
+            created_at=at(start),
+        )
+        record(task, start, TaskStatus.NOT_STARTED, 0)
+        record(task, WEEK.start + datetime.timedelta(days=1), TaskStatus.IN_PROGRESS, 10,
+               difficulties=f"Thiếu kinh phí lần {n}")  # fmt: skip
+
+
+def test_the_excel_file_lists_every_row_the_pdf_shortens(many_overdue, nghe_an, client, tinh_leader):
+    report = generate(ReportKind.PROVINCE_WEEKLY, nghe_an)
+    client.force_login(tinh_leader)
+    book = load_workbook(io.BytesIO(client.get(f"/reports/{report.pk}/xlsx/").content))
+    lists = [row[0] for row in book["Điểm nghẽn"].iter_rows(min_row=2, values_only=True)]
+    assert lists.count("Quá hạn") == 13
+    codes = {row[1] for row in book["Điểm nghẽn"].iter_rows(min_row=2, values_only=True)}
+    assert {f"QH-{n:02d}" for n in range(2, 14)} <= codes
+    notes = [row for row in book["Trong tuần"].iter_rows(min_row=2, values_only=True)]
+    assert sum(1 for row in notes if row[0] == "Khó khăn, vướng mắc") == 13
+    # The PDF keeps ten of each and says where the rest are.
+    text = pdf_text(report)
+    assert "Hiển thị 10/13; danh sách đầy đủ trong tệp Excel." in text
+
+
+def test_the_excel_colour_cells_are_filled_with_the_palette(ready_reports, client, tinh_leader):
+    from tasks_app.colours import PALETTE
+
+    client.force_login(tinh_leader)
+    book = load_workbook(io.BytesIO(client.get(f"/reports/{ready_reports['nghe_an'].pk}/xlsx/").content))
+    content = report_content(ReportKind.PROVINCE_WEEKLY, ready_reports["nghe_an"].unit, WEEK)
+    colour_of = {row.unit.name: row.colour for row in content.rows}
+    cells = list(book["Các xã"].iter_rows(min_row=2))
+    assert cells
+    for row in cells:
+        expected = PALETTE[colour_of[row[1].value]].fill
+        assert row[2].fill.fgColor.rgb == "FF" + expected.lstrip("#")

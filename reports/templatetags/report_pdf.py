@@ -6,10 +6,10 @@ from functools import cache
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tasks_app import charts
+from tasks_app import charts, colours
 from tasks_app.models import Colour
 
 register = template.Library()
@@ -27,6 +27,17 @@ def _icon_uri(colour: str) -> str:
 def pdf_icon(colour: str) -> SafeString:
     colour = colour if colour in Colour.values else Colour.NONE.value
     return format_html('<img src="{}" alt="">', _icon_uri(colour))
+
+
+@register.simple_tag
+def pdf_palette_css() -> SafeString:
+    """The colour cells and badges of a report, in the app's one palette (tasks_app.colours):
+    the same fills as the charts, the map, the pages and the Excel file."""
+    rules = [
+        f".badge.{name}, .colour.{name}, .c-colour.{name} {{ background: {s.fill}; color: {s.text}; }}"
+        for name, s in colours.PALETTE.items()
+    ]
+    return mark_safe("\n".join(rules))  # built from the palette's constants only
 
 
 @register.simple_tag
