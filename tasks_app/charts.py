@@ -200,16 +200,17 @@ def trend_chart(
     for value in dict.fromkeys([0.0, 100.0, *limits, 50.0]):
         y = y_at(value)
         body.append(f'<line x1="{x0}" y1="{_n(y)}" x2="{x1}" y2="{_n(y)}" stroke="{GRID}" stroke-width="1"/>')
-        if all(abs(y - other) >= 11 for other in placed):
+        if all(abs(y - other) >= 12 for other in placed):
             placed.append(y)
-            body.append(_text(x0 - 6, y + 4, percent_text(value), size=11, anchor="end"))
+            body.append(_text(x0 - 6, y + 4, percent_text(value), size=12, anchor="end"))
     body.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="{OUTLINE}" stroke-width="1"/>')
 
-    # Date labels: about 8 at most, counted back from the latest date so it is always shown.
-    step = math.ceil(n / 8)
+    # Date labels: one per 60 px of plot at most (8 on a wide chart, 4 on a phone's), counted
+    # back from the latest date so it is always shown.
+    step = math.ceil(n / max(2, (x1 - x0) // 60))
     for i, point in enumerate(points):
         if (n - 1 - i) % step == 0:
-            body.append(_text(x_at(i), y1 + 18, point.on_date.strftime("%d/%m"), size=11, anchor="middle"))
+            body.append(_text(x_at(i), y1 + 18, point.on_date.strftime("%d/%m"), size=12, anchor="middle"))
 
     # The line: one polyline per run of consecutive days with a rate; None leaves a gap.
     runs: list[list[str]] = [[]]
@@ -376,6 +377,14 @@ PROVINCE_GRID: dict[str, tuple[int, int, str]] = {
 GRID_COLUMNS, GRID_ROWS = 6, 18
 
 
+def map_key(tiles: Iterable[MapTile]) -> list[tuple[str, str]]:
+    """(abbreviation, full name) of each province on the map, north to south: the legend
+    that spells out "LCh", "ĐNa" or "TNi" (each tile also names it on hover)."""
+    placed = {tile.code: tile.name for tile in tiles if tile.code in PROVINCE_GRID}
+    in_grid_order = sorted(placed, key=lambda code: (PROVINCE_GRID[code][1], PROVINCE_GRID[code][0]))
+    return [(PROVINCE_GRID[code][2], placed[code]) for code in in_grid_order]
+
+
 def _tile(tile: MapTile, col: int, row: int, label: str, cell: int, pad: int) -> str:
     x, y, side = pad + col * cell + 1.5, pad + row * cell + 1.5, cell - 3
     icon_size = round(cell * 0.25)
@@ -385,7 +394,7 @@ def _tile(tile: MapTile, col: int, row: int, label: str, cell: int, pad: int) ->
         f'fill="{_palette(tile.colour).fill}" stroke="{OUTLINE}" stroke-width="0.5"/>',
         icon(tile.colour, x + side - icon_size - 2, y + 2, icon_size),
         _text(x + side / 2, y + side * 0.58, label, size=12, anchor="middle", font_weight="bold"),
-        _text(x + side / 2, y + side * 0.86, tile.value_text, size=10, anchor="middle"),
+        _text(x + side / 2, y + side * 0.86, tile.value_text, size=11, anchor="middle"),
     ]
     name = escape(tile.description)
     if tile.href:

@@ -28,7 +28,8 @@ def contrast(a: str, b: str) -> float:
 
 
 def test_the_fills_are_okabe_ito_and_every_text_meets_wcag_aa():
-    okabe_ito = {"green": "#009E73", "yellow": "#F0E442", "red": "#D55E00"}  # bluish green, yellow, vermillion
+    # Okabe–Ito's bluish green, yellow and vermillion.
+    okabe_ito = {"green": "#009E73", "yellow": "#F0E442", "red": "#D55E00"}
     assert {name: PALETTE[name].fill for name in okabe_ito} == okabe_ito
     for name, swatch in PALETTE.items():
         assert contrast(swatch.text, swatch.fill) >= 4.5, name  # badges, chips, map tiles
