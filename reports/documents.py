@@ -41,9 +41,18 @@ def report_html(content: ReportContent, *, generated_at: datetime.datetime) -> s
             "c": content,
             "board": content.board,
             "generated_at": timezone.localtime(generated_at),
+            "issued": _issue_date(timezone.localdate(generated_at)),
             "font_dir": FONT_DIR.as_uri(),
         },
     )
+
+
+def _issue_date(day: datetime.date) -> dict[str, str]:
+    """Day, month and year as an administrative document writes its date (Decree
+    30/2020/NĐ-CP): days below 10 and the months January and February with a leading
+    zero ("ngày 05 tháng 02 năm 2026", "ngày 15 tháng 3 năm 2026")."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return {"day": f"{day.day:02d}", "month": month, "year": str(day.year)}
 
 
 def render_pdf(content: ReportContent, *, generated_at: datetime.datetime) -> RenderedPdf:

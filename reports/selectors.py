@@ -18,7 +18,17 @@ from reports.models import Report, ReportKind, week_of
 from tasks_app.access import user_scope
 from tasks_app.clock import end_of_day, local_today
 from tasks_app.greening.rules import Rules
-from tasks_app.models import OPEN_STATUSES, Task, TaskStatus, TaskUpdate, Unit, UnitKind, User
+from tasks_app.models import (
+    OPEN_STATUSES,
+    CommitteeRole,
+    SteeringCommittee,
+    Task,
+    TaskStatus,
+    TaskUpdate,
+    Unit,
+    UnitKind,
+    User,
+)
 from tasks_app.selectors.dashboards import (
     SILENT_AFTER_DAYS,
     BoardFilters,
@@ -248,6 +258,40 @@ def quiet_unit_ids(on: datetime.date) -> set[int]:
     return set(with_tasks.values_list("pk", flat=True)) - set(reporting.order_by().distinct())
 
 
+# --- Who issues a report ----------------------------------------------------------------------
+
+# Where a document is issued is written without the division type ("Nghệ An", "Hồ Chí Minh").
+DIVISION_PREFIXES = ("Thành phố ", "Tỉnh ", "Đặc khu ", "Phường ", "Xã ")
+CAPITAL = "Hà Nội"  # where the central committee issues its documents
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """The report's issuing office and signatory, as an administrative document names them
+    (Decree 30/2020/NĐ-CP): the unit's steering committee, the place, and the head who
+    signs for it (empty: left blank to sign by hand)."""
+
+    committee: str
+    place: str
+    head_name: str = ""
+
+
+def report_issuer(unit: Unit) -> Issuer:
+    committee = SteeringCommittee.objects.filter(unit=unit).first()
+    place = CAPITAL if unit.kind == UnitKind.CENTRAL else _without_division(unit.name)
+    if committee is None:
+        return Issuer(committee=_("Steering committee of %(unit)s") % {"unit": unit.name}, place=place)
+    head = committee.members.filter(role=CommitteeRole.HEAD).first()  # at most one (a constraint)
+    return Issuer(committee=committee.name, place=place, head_name=head.full_name if head else "")
+
+
+def _without_division(name: str) -> str:
+    for prefix in DIVISION_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
 # --- The reports' contents -------------------------------------------------------------------
 
 
@@ -267,6 +311,7 @@ class ReportContent:
     bottlenecks: Bottlenecks | None = None
     unit_ids: list[int] | None = None  # the units whose tasks the lists cover; None: all
     rules: Rules | None = None
+    issuer: Issuer | None = None
 
     @property
     def on(self) -> datetime.date:
@@ -284,6 +329,12 @@ class ReportContent:
 
 
 def report_content(kind: str, unit: Unit, week: Week) -> ReportContent:
+    content = _content(kind, unit, week)
+    content.issuer = report_issuer(unit)
+    return content
+
+
+def _content(kind: str, unit: Unit, week: Week) -> ReportContent:
     policy = current_policy()
     rules = Rules.from_policy(policy)
     filters = BoardFilters(on=week.end)

@@ -394,7 +394,7 @@ def _tile(tile: MapTile, col: int, row: int, label: str, cell: int, pad: int) ->
         f'fill="{_palette(tile.colour).fill}" stroke="{OUTLINE}" stroke-width="0.5"/>',
         icon(tile.colour, x + side - icon_size - 2, y + 2, icon_size),
         _text(x + side / 2, y + side * 0.58, label, size=12, anchor="middle", font_weight="bold"),
-        _text(x + side / 2, y + side * 0.86, tile.value_text, size=11, anchor="middle"),
+        _text(x + side / 2, y + side * 0.86, tile.value_text, size=12, anchor="middle"),
     ]
     name = escape(tile.description)
     if tile.href:
