@@ -6,7 +6,9 @@ every PDF, so a reader's machine never substitutes a font without Vietnamese gly
 
 import datetime
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from reports.models import ReportKind
 from reports.selectors import ReportContent
+from tasks_app import colours
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts" / "noto-sans"
 TEMPLATES = {
@@ -38,9 +41,18 @@ def report_html(content: ReportContent, *, generated_at: datetime.datetime) -> s
             "c": content,
             "board": content.board,
             "generated_at": timezone.localtime(generated_at),
+            "issued": _issue_date(timezone.localdate(generated_at)),
             "font_dir": FONT_DIR.as_uri(),
         },
     )
+
+
+def _issue_date(day: datetime.date) -> dict[str, str]:
+    """Day, month and year as an administrative document writes its date (Decree
+    30/2020/NĐ-CP): days below 10 and the months January and February with a leading
+    zero ("ngày 05 tháng 02 năm 2026", "ngày 15 tháng 3 năm 2026")."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return {"day": f"{day.day:02d}", "month": month, "year": str(day.year)}
 
 
 def render_pdf(content: ReportContent, *, generated_at: datetime.datetime) -> RenderedPdf:
@@ -55,145 +67,168 @@ def render_pdf(content: ReportContent, *, generated_at: datetime.datetime) -> Re
 # --- Excel -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Cell:
+    """A value with its number format or state colour, for the sheet writer."""
+
+    value: object
+    number_format: str | None = None
+    colour: str | None = None  # green/yellow/red/none: filled with the palette's fill
+
+
+PERCENT, DATE, DATETIME = "0.0%", "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
+
+
 def report_workbook(content: ReportContent) -> bytes:
     """The report's tables in one workbook: key figures, the ranking, the bottlenecks and
     the week's notes, one sheet each, with numbers as numbers (rates as fractions shown
-    as percentages) so they can be sorted and summed."""
+    as percentages) so they can be sorted and summed.
+
+    The lists are complete (the PDF shows the first ten of each): the workbook is written
+    in openpyxl's write-only mode from rows streamed out of the database, so thousands of
+    overdue tasks nationwide cost neither a long list in memory nor a workbook of cells."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
+    book = Workbook(write_only=True)
     bold = Font(bold=True)
+    fills = {
+        name: PatternFill("solid", start_color=colours.excel_rgb(s.fill), end_color=colours.excel_rgb(s.fill))
+        for name, s in colours.PALETTE.items()
+    }
+    fonts = {name: Font(color=colours.excel_rgb(s.text)) for name, s in colours.PALETTE.items()}
 
-    def sheet(title: str, header: list[str], rows: list[list], *, first: bool = False):
-        ws = book.active if first else book.create_sheet()
-        ws.title = title[:31]
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = bold
+    def sheet(title: str, columns: list[tuple[str, int]], rows: Iterable[list]) -> None:
+        """`columns`: (header, width in characters). Widths are set up front: a
+        write-only sheet cannot be measured after its rows are written."""
+        ws = book.create_sheet(title[:31])
+        for index, (_header, width) in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
         ws.freeze_panes = "A2"
+        header = []
+        for name, _width in columns:
+            cell = WriteOnlyCell(ws, value=name)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
         for row in rows:
-            ws.append(row)
-        for index, name in enumerate(header, start=1):
-            longest = max([len(str(name)), *(len(str(r[index - 1] or "")) for r in rows[:200])])
-            ws.column_dimensions[get_column_letter(index)].width = min(max(10, longest + 2), 60)
-        return ws
+            ws.append([_excel_cell(ws, value, WriteOnlyCell, fills, fonts) for value in row])
 
     board, snapshot = content.board, content.board.snapshot
+    colour = (snapshot.colour if snapshot else None) or "none"
+    colour_word = snapshot.get_colour_display() if snapshot else _("No counted tasks")
     figures = [
         [_("Unit"), content.unit.name],
         [_("Period"), content.week.label],
-        [_("Figures as of"), content.on],
-        [_("Colour"), snapshot.get_colour_display() if snapshot else _("No counted tasks")],
-        [_("Rate"), _fraction(snapshot.rate if snapshot else None)],
+        [_("Figures as of"), _Cell(content.on, DATE)],
+        [_("Colour"), _Cell(colour_word, None, colour)],
+        [_("Rate"), _Cell(_fraction(snapshot.rate if snapshot else None), PERCENT)],
         [_("Change since last week (points)"), float(board.change) if board.change is not None else None],
         [_("Rank"), snapshot.rank if snapshot else None],
         *([item.label, item.count] for item in board.states),
     ]
-    ws = sheet(_("Key figures"), [_("Figure"), _("Value")], figures, first=True)
-    ws["B5"].number_format = "0.0%"
-    ws["B3"].number_format = "dd/mm/yyyy"
+    sheet(_("Key figures"), [(_("Figure"), 34), (_("Value"), 40)], figures)
 
     if content.kind == ReportKind.NATIONAL_WEEKLY:
-        header = [
-            _("Rank"),
-            _("Province"),
-            _("Colour"),
-            _("Rate"),
-            _("Communes green"),
-            _("Communes counted"),
-            _("Overdue"),
-            _("Behind"),
-            _("Quiet communes"),
-            _("Why"),
+        columns = [
+            (_("Rank"), 8),
+            (_("Province"), 26),
+            (_("Colour"), 24),
+            (_("Rate"), 10),
+            (_("Communes green"), 12),
+            (_("Communes counted"), 12),
+            (_("Overdue"), 10),
+            (_("Behind"), 10),
+            (_("Quiet communes"), 12),
+            (_("Why"), 60),
         ]
-        rows = [
-            [row.rank, row.unit.name, row.colour_label, _fraction(row.rate),
-             row.snapshot.children_green if row.snapshot else None,
+        rows = (
+            [row.rank, row.unit.name, _Cell(row.colour_label, None, row.colour),
+             _Cell(_fraction(row.rate), PERCENT), row.snapshot.children_green if row.snapshot else None,
              row.snapshot.children_counted if row.snapshot else None,
              row.overdue, row.behind, content.quiet_by_province.get(row.unit.pk, 0), row.reason]
             for row in content.rows
-        ]  # fmt: skip
-        _percent_column(sheet(_("Provinces"), header, rows), "D")
+        )  # fmt: skip
+        sheet(_("Provinces"), columns, rows)
     elif content.kind == ReportKind.PROVINCE_WEEKLY:
-        header = [
-            _("Rank"),
-            _("Commune"),
-            _("Colour"),
-            _("Rate"),
-            _("Overdue"),
-            _("Behind"),
-            _("Last update"),
-            _("Quiet"),
-            _("Why"),
+        columns = [
+            (_("Rank"), 8),
+            (_("Commune"), 26),
+            (_("Colour"), 24),
+            (_("Rate"), 10),
+            (_("Overdue"), 10),
+            (_("Behind"), 10),
+            (_("Last update"), 17),
+            (_("Quiet"), 8),
+            (_("Why"), 60),
         ]
-        rows = [
-            [row.rank, row.unit.name, row.colour_label, _fraction(row.rate), row.overdue, row.behind,
-             timezone.localtime(row.last_update).replace(tzinfo=None) if row.last_update else None,
+        rows = (
+            [row.rank, row.unit.name, _Cell(row.colour_label, None, row.colour),
+             _Cell(_fraction(row.rate), PERCENT), row.overdue, row.behind,
+             _Cell(timezone.localtime(row.last_update).replace(tzinfo=None), DATETIME)
+             if row.last_update else None,
              _("yes") if row.silent else "", row.reason]
             for row in content.rows
-        ]  # fmt: skip
-        ws = sheet(_("Communes"), header, rows)
-        _percent_column(ws, "D")
-        for cell in ws["G"][1:]:
-            cell.number_format = "dd/mm/yyyy hh:mm"
+        )  # fmt: skip
+        sheet(_("Communes"), columns, rows)
 
-    found = content.bottlenecks
-    if found is not None:
-        header = [
-            _("List"),
-            _("Code"),
-            _("Task"),
-            _("Unit"),
-            _("Key"),
-            _("Deadline"),
-            _("Progress (%)"),
-            _("Days"),
+    if content.bottlenecks is not None:
+        overdue, due_soon = content.bottleneck_lists()
+        listed = chain(
+            ((_("Overdue"), t) for t in overdue),
+            ((_("Behind, due within 7 days"), t) for t in due_soon),
+        )
+        columns = [
+            (_("List"), 24),
+            (_("Code"), 14),
+            (_("Task"), 60),
+            (_("Unit"), 26),
+            (_("Key"), 8),
+            (_("Deadline"), 12),
+            (_("Progress (%)"), 12),
+            (_("Days"), 8),
         ]
-        listed = [(_("Overdue"), t) for t in found.overdue] + [
-            (_("Behind, due within 7 days"), t) for t in found.due_soon
-        ]
-        rows = [
-            [
-                heading,
-                t.code,
-                t.title,
-                t.unit_name,
-                _("yes") if t.is_key else "",
-                t.deadline,
-                t.progress,
-                t.days,
-            ]
+        rows = (
+            [heading, t.code, t.title, t.unit_name, _("yes") if t.is_key else "", _Cell(t.deadline, DATE),
+             t.progress, t.days]
             for heading, t in listed
-        ]
-        ws = sheet(_("Bottlenecks"), header, rows)
-        for cell in ws["F"][1:]:
-            cell.number_format = "dd/mm/yyyy"
+        )  # fmt: skip
+        sheet(_("Bottlenecks"), columns, rows)
 
-    notes = content.notes
-    header = [_("Heading"), _("Code"), _("Task"), _("Unit"), _("Date"), _("Text")]
-    rows = [
-        *([_("Highlights this week"), i.code, i.title, i.unit_name, i.day, i.text] for i in notes.completed),
-        *(
-            [_("Difficulties and obstacles"), i.code, i.title, i.unit_name, i.day, i.text]
-            for i in notes.difficulties
-        ),
-        *([_("Tasks for next week"), i.code, i.title, i.unit_name, i.day, i.text] for i in notes.next_week),
+    notes = content.note_lists()
+    listed = chain(
+        ((_("Highlights this week"), i) for i in notes.completed),
+        ((_("Difficulties and obstacles"), i) for i in notes.difficulties),
+        ((_("Tasks for next week"), i) for i in notes.next_week),
+    )
+    columns = [
+        (_("Heading"), 24),
+        (_("Code"), 14),
+        (_("Task"), 50),
+        (_("Unit"), 26),
+        (_("Date"), 12),
+        (_("Text"), 60),
     ]
-    ws = sheet(_("This week"), header, rows)
-    for cell in ws["E"][1:]:
-        cell.number_format = "dd/mm/yyyy"
+    rows = ([heading, i.code, i.title, i.unit_name, _Cell(i.day, DATE), i.text] for heading, i in listed)
+    sheet(_("This week"), columns, rows)
 
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+def _excel_cell(ws, value, cell_class, fills, fonts):
+    if not isinstance(value, _Cell):
+        return value
+    cell = cell_class(ws, value=value.value)
+    if value.number_format:
+        cell.number_format = value.number_format
+    if value.colour:
+        cell.fill, cell.font = fills[value.colour], fonts[value.colour]
+    return cell
+
+
 def _fraction(rate) -> float | None:
     return None if rate is None else float(rate) / 100
-
-
-def _percent_column(ws, letter: str) -> None:
-    for cell in ws[letter][1:]:
-        cell.number_format = "0.0%"

@@ -5,7 +5,9 @@ The week's notes ("highlights / difficulties and obstacles / tasks for next week
 from the updates recorded during the week and the deadlines of the week after."""
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -16,15 +18,27 @@ from reports.models import Report, ReportKind, week_of
 from tasks_app.access import user_scope
 from tasks_app.clock import end_of_day, local_today
 from tasks_app.greening.rules import Rules
-from tasks_app.models import OPEN_STATUSES, Task, TaskStatus, TaskUpdate, Unit, UnitKind, User
+from tasks_app.models import (
+    OPEN_STATUSES,
+    CommitteeRole,
+    SteeringCommittee,
+    Task,
+    TaskStatus,
+    TaskUpdate,
+    Unit,
+    UnitKind,
+    User,
+)
 from tasks_app.selectors.dashboards import (
     SILENT_AFTER_DAYS,
     BoardFilters,
     Bottlenecks,
+    BottleneckTask,
     CommuneTableQuery,
     NationalBoard,
     UnitBoard,
     UnitFigures,
+    bottleneck_tasks,
     bottlenecks,
     commune_board,
     national_board,
@@ -107,13 +121,9 @@ class WeekNotes:
 
 def week_notes(week: Week, *, unit_ids: list[int] | None) -> WeekNotes:
     """Highlights (completions and progress), difficulties reported, and what falls due
-    the week after, for the tasks led by `unit_ids` (None: every unit)."""
-    since, until = end_of_day(week.start - datetime.timedelta(days=1)), end_of_day(week.end)
-    updates = TaskUpdate.objects.filter(created_at__gte=since, created_at__lt=until)
-    tasks = Task.objects.all()
-    if unit_ids is not None:
-        updates = updates.filter(task__lead_unit__in=unit_ids)
-        tasks = tasks.filter(lead_unit__in=unit_ids)
+    the week after, for the tasks led by `unit_ids` (None: every unit): the totals, and
+    the first NOTE_ROWS of each list (the full lists are `week_note_lists`)."""
+    updates, completions, obstacles, due = _note_queries(week, unit_ids=unit_ids)
     notes = WeekNotes()
     totals = updates.aggregate(
         updates=Count("pk"),
@@ -122,29 +132,64 @@ def week_notes(week: Week, *, unit_ids: list[int] | None) -> WeekNotes:
     )
     notes.updates, notes.units_reporting = totals["updates"], totals["units"]
     notes.tasks_progressed = totals["progressed"]
+    notes.completed_total = completions.values("task").distinct().count()
+    notes.completed = _items(completions, text_field="note", limit=NOTE_ROWS)
+    notes.difficulties_total = obstacles.values("task").distinct().count()
+    notes.difficulties = _items(obstacles, text_field="difficulties", limit=NOTE_ROWS)
+    notes.next_week_total = due.count()
+    notes.next_week = list(_due_items(due[:NOTE_ROWS]))
+    return notes
 
+
+@dataclass(frozen=True)
+class WeekNoteLists:
+    completed: Iterator[NoteItem]
+    difficulties: Iterator[NoteItem]
+    next_week: Iterator[NoteItem]
+
+
+def week_note_lists(week: Week, *, unit_ids: list[int] | None) -> WeekNoteLists:
+    """Every item of the week's notes, in the report's order, streamed from the database:
+    the Excel file's lists, where staff look for what the PDF leaves out."""
+    _updates, completions, obstacles, due = _note_queries(week, unit_ids=unit_ids)
+    return WeekNoteLists(
+        completed=_items(completions, text_field="note", limit=None),
+        difficulties=_items(obstacles, text_field="difficulties", limit=None),
+        next_week=_due_items(due),
+    )
+
+
+def _note_queries(week: Week, *, unit_ids: list[int] | None) -> tuple[QuerySet, QuerySet, QuerySet, QuerySet]:
+    """The week's updates; the completions and the difficulties among them, key tasks and
+    the newest first; the tasks due the week after, still open when the week ended."""
+    since, until = end_of_day(week.start - datetime.timedelta(days=1)), end_of_day(week.end)
+    updates = TaskUpdate.objects.filter(created_at__gte=since, created_at__lt=until)
+    tasks = Task.objects.all()
+    if unit_ids is not None:
+        updates = updates.filter(task__lead_unit__in=unit_ids)
+        tasks = tasks.filter(lead_unit__in=unit_ids)
     completions = updates.filter(status_after=TaskStatus.COMPLETED).exclude(
         status_before=TaskStatus.COMPLETED
     )
-    notes.completed_total = completions.values("task").distinct().count()
-    notes.completed = _items(
-        completions.order_by("-task__is_key", "-created_at", "pk"), text_field="note", limit=NOTE_ROWS
-    )
-
     obstacles = updates.exclude(difficulties="")
-    notes.difficulties_total = obstacles.values("task").distinct().count()
-    notes.difficulties = _items(
-        obstacles.order_by("-task__is_key", "-created_at", "pk"), text_field="difficulties", limit=NOTE_ROWS
-    )
-
     # Due the week after and still open when the week ended (completed later counts too).
     next_start, next_end = week.end + datetime.timedelta(days=1), week.end + datetime.timedelta(days=7)
     due = tasks.filter(deadline__gte=next_start, deadline__lte=next_end).filter(
         Q(status__in=OPEN_STATUSES) | Q(status=TaskStatus.COMPLETED, completed_on__gt=week.end)
     )
-    notes.next_week_total = due.count()
-    notes.next_week = [
-        NoteItem(
+    newest_first = ("-task__is_key", "-created_at", "pk")
+    return (
+        updates,
+        completions.order_by(*newest_first),
+        obstacles.order_by(*newest_first),
+        due.order_by("-is_key", "deadline", "code"),
+    )
+
+
+def _due_items(due: QuerySet[Task]) -> Iterator[NoteItem]:
+    rows = due.values("pk", "code", "title", "lead_unit__name", "is_key", "deadline")
+    for row in rows.iterator(chunk_size=2000):
+        yield NoteItem(
             task_id=row["pk"],
             code=row["code"],
             title=row["title"],
@@ -153,18 +198,12 @@ def week_notes(week: Week, *, unit_ids: list[int] | None) -> WeekNotes:
             text="",
             day=row["deadline"],
         )
-        for row in due.order_by("-is_key", "deadline", "code").values(
-            "pk", "code", "title", "lead_unit__name", "is_key", "deadline"
-        )[:NOTE_ROWS]
-    ]
-    return notes
 
 
-def _items(updates: QuerySet[TaskUpdate], *, text_field: str, limit: int) -> list[NoteItem]:
-    """The newest update of each task, up to `limit` tasks. A few extra rows are read so
-    that a task updated twice in the week does not take two places."""
-    seen: set[int] = set()
-    items = []
+def _items(updates: QuerySet[TaskUpdate], *, text_field: str, limit: int | None) -> Iterator[NoteItem] | list:
+    """The newest update of each task: the first `limit` tasks as a list, or (limit None)
+    every task, streamed. With a limit a few extra rows are read, so that a task updated
+    twice in the week does not take two places."""
     rows = updates.values(
         "task_id",
         "task__code",
@@ -173,25 +212,27 @@ def _items(updates: QuerySet[TaskUpdate], *, text_field: str, limit: int) -> lis
         "task__is_key",
         "created_at",
         text_field,
-    )[: limit * 4]
+    )
+    if limit is not None:
+        return list(islice(_newest_per_task(rows[: limit * 4], text_field), limit))
+    return _newest_per_task(rows.iterator(chunk_size=2000), text_field)
+
+
+def _newest_per_task(rows, text_field: str) -> Iterator[NoteItem]:
+    seen: set[int] = set()
     for row in rows:
         if row["task_id"] in seen:
             continue
         seen.add(row["task_id"])
-        items.append(
-            NoteItem(
-                task_id=row["task_id"],
-                code=row["task__code"],
-                title=row["task__title"],
-                unit_name=row["task__lead_unit__name"],
-                is_key=row["task__is_key"],
-                text=row[text_field],
-                day=timezone.localdate(row["created_at"]),
-            )
+        yield NoteItem(
+            task_id=row["task_id"],
+            code=row["task__code"],
+            title=row["task__title"],
+            unit_name=row["task__lead_unit__name"],
+            is_key=row["task__is_key"],
+            text=row[text_field],
+            day=timezone.localdate(row["created_at"]),
         )
-        if len(items) == limit:
-            break
-    return items
 
 
 # --- Quiet units, nationwide -----------------------------------------------------------------
@@ -217,6 +258,40 @@ def quiet_unit_ids(on: datetime.date) -> set[int]:
     return set(with_tasks.values_list("pk", flat=True)) - set(reporting.order_by().distinct())
 
 
+# --- Who issues a report ----------------------------------------------------------------------
+
+# Where a document is issued is written without the division type ("Nghệ An", "Hồ Chí Minh").
+DIVISION_PREFIXES = ("Thành phố ", "Tỉnh ", "Đặc khu ", "Phường ", "Xã ")
+CAPITAL = "Hà Nội"  # where the central committee issues its documents
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """The report's issuing office and signatory, as an administrative document names them
+    (Decree 30/2020/NĐ-CP): the unit's steering committee, the place, and the head who
+    signs for it (empty: left blank to sign by hand)."""
+
+    committee: str
+    place: str
+    head_name: str = ""
+
+
+def report_issuer(unit: Unit) -> Issuer:
+    committee = SteeringCommittee.objects.filter(unit=unit).first()
+    place = CAPITAL if unit.kind == UnitKind.CENTRAL else _without_division(unit.name)
+    if committee is None:
+        return Issuer(committee=_("Steering committee of %(unit)s") % {"unit": unit.name}, place=place)
+    head = committee.members.filter(role=CommitteeRole.HEAD).first()  # at most one (a constraint)
+    return Issuer(committee=committee.name, place=place, head_name=head.full_name if head else "")
+
+
+def _without_division(name: str) -> str:
+    for prefix in DIVISION_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
 # --- The reports' contents -------------------------------------------------------------------
 
 
@@ -234,13 +309,32 @@ class ReportContent:
     rows: list[UnitFigures] = field(default_factory=list)  # communes or provinces, ranked
     quiet_by_province: dict[int, int] = field(default_factory=dict)  # national only
     bottlenecks: Bottlenecks | None = None
+    unit_ids: list[int] | None = None  # the units whose tasks the lists cover; None: all
+    rules: Rules | None = None
+    issuer: Issuer | None = None
 
     @property
     def on(self) -> datetime.date:
         return self.board.on
 
+    def bottleneck_lists(self) -> tuple[Iterator[BottleneckTask], Iterator[BottleneckTask]]:
+        """Every overdue task and every task behind and due within 7 days (the PDF shows
+        the first ten of each)."""
+        return bottleneck_tasks(
+            unit_ids=self.unit_ids, filters=BoardFilters(on=self.on), on=self.on, rules=self.rules
+        )
+
+    def note_lists(self) -> "WeekNoteLists":
+        return week_note_lists(self.week, unit_ids=self.unit_ids)
+
 
 def report_content(kind: str, unit: Unit, week: Week) -> ReportContent:
+    content = _content(kind, unit, week)
+    content.issuer = report_issuer(unit)
+    return content
+
+
+def _content(kind: str, unit: Unit, week: Week) -> ReportContent:
     policy = current_policy()
     rules = Rules.from_policy(policy)
     filters = BoardFilters(on=week.end)
@@ -261,6 +355,8 @@ def report_content(kind: str, unit: Unit, week: Week) -> ReportContent:
             notes=week_notes(week, unit_ids=unit_ids),
             rows=rows,
             bottlenecks=board.bottlenecks,
+            unit_ids=unit_ids,
+            rules=rules,
         )
     board = commune_board(unit, filters, policy=policy)
     return ReportContent(
@@ -271,6 +367,8 @@ def report_content(kind: str, unit: Unit, week: Week) -> ReportContent:
         reason=unit_reason(board.snapshot, rules=rules),
         notes=week_notes(week, unit_ids=[unit.pk]),
         bottlenecks=board.bottlenecks,
+        unit_ids=[unit.pk],
+        rules=rules,
     )
 
 
@@ -310,6 +408,8 @@ def _national_content(unit, week, filters, policy, rules) -> ReportContent:
         rows=rows,
         quiet_by_province=quiet_by_province,
         bottlenecks=found,
+        unit_ids=None,
+        rules=rules,
     )
 
 

@@ -5,8 +5,8 @@ renders the same markup into PDFs, so looks come from presentation attributes (f
 font-size=, ...) rather than CSS classes, nothing is referenced from outside the element,
 and the state icons are paths, not Unicode glyphs a PDF font might lack.
 
-Colours are the Okabe–Ito colour-blind safe ones, and a state is always told by a shape
-too (check, exclamation mark, cross, dash), never by colour alone.
+Colours come from the app's one palette (tasks_app.colours, Okabe–Ito based), and a state
+is always told by a shape too (check, exclamation mark, cross, dash), never by colour alone.
 
 Coordinates are written with ``_n`` (a dot, always); only text a person reads goes
 through Django's localised number formatting.
@@ -24,6 +24,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from tasks_app import colours
 from tasks_app.models import Colour
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -33,18 +34,7 @@ GRID = "#CCCCCC"
 OUTLINE = "#333333"  # pale fills (yellow, grey) need an outline to stand out from white
 
 
-@dataclass(frozen=True)
-class ChartColour:
-    fill: str
-    text: str
-
-
-PALETTE: dict[str, ChartColour] = {
-    "green": ChartColour(fill="#009E73", text=INK),
-    "yellow": ChartColour(fill="#F0E442", text=INK),
-    "red": ChartColour(fill="#D55E00", text=INK),
-    "none": ChartColour(fill="#BBBBBB", text=INK),
-}
+PALETTE = colours.PALETTE  # the same fills as the badges, the PDFs and the Excel files
 
 # Icon shapes, stroked in a 16×16 box around a filled disc centred at (8, 8).
 # Noto Sans is the font the PDF reports embed (static/fonts/noto-sans), so chart text in
@@ -62,11 +52,8 @@ ICON_PATHS: dict[str, str] = {
 _ORDER = ("green", "yellow", "red", "none")
 
 
-def _palette(colour: str) -> ChartColour:
-    try:
-        return PALETTE[colour]
-    except KeyError:
-        raise ValueError(f"unknown chart colour {colour!r}; expected one of {sorted(PALETTE)}") from None
+def _palette(colour: str) -> colours.Swatch:
+    return colours.swatch(colour)
 
 
 def colour_label(colour: str) -> str:
@@ -213,16 +200,17 @@ def trend_chart(
     for value in dict.fromkeys([0.0, 100.0, *limits, 50.0]):
         y = y_at(value)
         body.append(f'<line x1="{x0}" y1="{_n(y)}" x2="{x1}" y2="{_n(y)}" stroke="{GRID}" stroke-width="1"/>')
-        if all(abs(y - other) >= 11 for other in placed):
+        if all(abs(y - other) >= 12 for other in placed):
             placed.append(y)
-            body.append(_text(x0 - 6, y + 4, percent_text(value), size=11, anchor="end"))
+            body.append(_text(x0 - 6, y + 4, percent_text(value), size=12, anchor="end"))
     body.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="{OUTLINE}" stroke-width="1"/>')
 
-    # Date labels: about 8 at most, counted back from the latest date so it is always shown.
-    step = math.ceil(n / 8)
+    # Date labels: one per 60 px of plot at most (8 on a wide chart, 4 on a phone's), counted
+    # back from the latest date so it is always shown.
+    step = math.ceil(n / max(2, (x1 - x0) // 60))
     for i, point in enumerate(points):
         if (n - 1 - i) % step == 0:
-            body.append(_text(x_at(i), y1 + 18, point.on_date.strftime("%d/%m"), size=11, anchor="middle"))
+            body.append(_text(x_at(i), y1 + 18, point.on_date.strftime("%d/%m"), size=12, anchor="middle"))
 
     # The line: one polyline per run of consecutive days with a rate; None leaves a gap.
     runs: list[list[str]] = [[]]
@@ -389,6 +377,14 @@ PROVINCE_GRID: dict[str, tuple[int, int, str]] = {
 GRID_COLUMNS, GRID_ROWS = 6, 18
 
 
+def map_key(tiles: Iterable[MapTile]) -> list[tuple[str, str]]:
+    """(abbreviation, full name) of each province on the map, north to south: the legend
+    that spells out "LCh", "ĐNa" or "TNi" (each tile also names it on hover)."""
+    placed = {tile.code: tile.name for tile in tiles if tile.code in PROVINCE_GRID}
+    in_grid_order = sorted(placed, key=lambda code: (PROVINCE_GRID[code][1], PROVINCE_GRID[code][0]))
+    return [(PROVINCE_GRID[code][2], placed[code]) for code in in_grid_order]
+
+
 def _tile(tile: MapTile, col: int, row: int, label: str, cell: int, pad: int) -> str:
     x, y, side = pad + col * cell + 1.5, pad + row * cell + 1.5, cell - 3
     icon_size = round(cell * 0.25)
@@ -398,7 +394,7 @@ def _tile(tile: MapTile, col: int, row: int, label: str, cell: int, pad: int) ->
         f'fill="{_palette(tile.colour).fill}" stroke="{OUTLINE}" stroke-width="0.5"/>',
         icon(tile.colour, x + side - icon_size - 2, y + 2, icon_size),
         _text(x + side / 2, y + side * 0.58, label, size=12, anchor="middle", font_weight="bold"),
-        _text(x + side / 2, y + side * 0.86, tile.value_text, size=10, anchor="middle"),
+        _text(x + side / 2, y + side * 0.86, tile.value_text, size=12, anchor="middle"),
     ]
     name = escape(tile.description)
     if tile.href:

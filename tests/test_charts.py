@@ -19,6 +19,7 @@ from tasks_app.charts import (
     colour_label,
     colour_share_bar,
     icon,
+    map_key,
     percent_text,
     state_bars,
     tile_map,
@@ -352,3 +353,46 @@ def test_charts_render_to_pdf_with_weasyprint(caplog):
         # Full size, or shrunk to the 16cm body with the aspect ratio kept.
         assert box.width == pytest.approx(min(width, 16 / 2.54 * 96))
         assert box.height / box.width == pytest.approx(height / width)
+
+
+def _smallest_text_on(svg: str, available: float) -> float:
+    """The smallest text in px once the svg is laid out in `available` px (it never grows
+    beyond its own width, and shrinks to fit)."""
+    root = parse(svg)
+    width = float(root.get("viewBox").split()[2])
+    scale = min(1.0, available / width)
+    return min(float(t.get("font-size")) for t in root.iter(f"{NS}text")) * scale
+
+
+def test_the_boards_charts_keep_their_text_at_11px_on_a_phone_and_a_laptop():
+    from tasks_app.templatetags.dashboards import PHONE_WIDTH
+
+    def drawn(width):
+        return [
+            trend_chart(points([40 + i for i in range(84)]), bands=BANDS, title="t", width=width),
+            state_bars([BarItem("Chưa triển khai, còn trong hạn", 3, "green")], title="t", width=width),
+            colour_share_bar({"red": 3, "green": 1, "none": 30}, title="t", width=width),
+        ]
+
+    for svg in drawn(PHONE_WIDTH):  # a 360 px phone leaves 336 px
+        assert _smallest_text_on(svg, 336) >= 11
+    for svg in drawn(640):  # the wide drawing is shown in a column of 600 px or more
+        assert _smallest_text_on(svg, 600) >= 11
+    tiles = [tile(code, "yellow", f"/p/{code}/") for code in PROVINCE_GRID]
+    assert _smallest_text_on(tile_map(tiles, title="t"), 336) >= 11
+
+
+def test_the_phone_trend_has_fewer_date_labels_that_do_not_touch():
+    root = parse(trend_chart(points([50] * 84), bands=BANDS, title="t", width=340))
+    dates = [t for t in root.iter(f"{NS}text") if "/" in (t.text or "")]
+    xs = sorted(float(t.get("x")) for t in dates)
+    assert 2 <= len(xs) <= 4
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) >= 45  # "dd/mm" at 12 px is ~33 px
+
+
+def test_the_map_key_spells_out_each_abbreviation():
+    tiles = [MapTile("12", "Lai Châu", "green", "", None, "Lai Châu"),
+             MapTile("75", "Đồng Nai", "red", "", None, "Đồng Nai"),
+             MapTile("80", "Tây Ninh", "red", "", None, "Tây Ninh"),
+             MapTile("99", "Nowhere", "red", "", None, "Nowhere")]  # fmt: skip
+    assert map_key(tiles) == [("LCh", "Lai Châu"), ("TNi", "Tây Ninh"), ("ĐNa", "Đồng Nai")]

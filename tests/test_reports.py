@@ -386,3 +386,120 @@ def test_a_dashboard_asks_for_its_units_last_weekly_report(db, client, tinh_lead
         commune,
         WEEK.start,
     )
+
+
+@pytest.fixture
+def many_overdue(week_history, make_task):
+    """Twelve more overdue tasks in `commune`, each of which reported a difficulty during
+    the week: thirteen of each in all, more than the PDF's ten."""
+    start = WEEK.start - datetime.timedelta(days=60)
+    for n in range(12):
+        task = make_task(
+            code=f"QH-{n + 2:02d}",
+            start_date=start,
+            deadline=WEEK.start - datetime.timedelta(days=10),
+            created_at=at(start),
+        )
+        record(task, start, TaskStatus.NOT_STARTED, 0)
+        record(task, WEEK.start + datetime.timedelta(days=1), TaskStatus.IN_PROGRESS, 10,
+               difficulties=f"Thiếu kinh phí lần {n}")  # fmt: skip
+
+
+def test_the_excel_file_lists_every_row_the_pdf_shortens(many_overdue, nghe_an, client, tinh_leader):
+    report = generate(ReportKind.PROVINCE_WEEKLY, nghe_an)
+    client.force_login(tinh_leader)
+    book = load_workbook(io.BytesIO(client.get(f"/reports/{report.pk}/xlsx/").content))
+    lists = [row[0] for row in book["Điểm nghẽn"].iter_rows(min_row=2, values_only=True)]
+    assert lists.count("Quá hạn") == 13
+    codes = {row[1] for row in book["Điểm nghẽn"].iter_rows(min_row=2, values_only=True)}
+    assert {f"QH-{n:02d}" for n in range(2, 14)} <= codes
+    notes = [row for row in book["Trong tuần"].iter_rows(min_row=2, values_only=True)]
+    assert sum(1 for row in notes if row[0] == "Khó khăn, vướng mắc") == 13
+    # The PDF keeps ten of each and says where the rest are.
+    text = pdf_text(report)
+    assert "Hiển thị 10/13; danh sách đầy đủ trong tệp Excel." in text
+
+
+def test_the_excel_colour_cells_are_filled_with_the_palette(ready_reports, client, tinh_leader):
+    from tasks_app.colours import PALETTE
+
+    client.force_login(tinh_leader)
+    book = load_workbook(io.BytesIO(client.get(f"/reports/{ready_reports['nghe_an'].pk}/xlsx/").content))
+    content = report_content(ReportKind.PROVINCE_WEEKLY, ready_reports["nghe_an"].unit, WEEK)
+    colour_of = {row.unit.name: row.colour for row in content.rows}
+    cells = list(book["Các xã"].iter_rows(min_row=2))
+    assert cells
+    for row in cells:
+        expected = PALETTE[colour_of[row[1].value]].fill
+        assert row[2].fill.fgColor.rgb == "FF" + expected.lstrip("#")
+
+
+def pdf_pages(report: Report) -> list[str]:
+    with default_storage.open(report.file.name, "rb") as stored:
+        reader = PdfReader(io.BytesIO(stored.read()))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def test_a_report_is_laid_out_as_an_administrative_document(week_history, nghe_an):
+    from tasks_app.models import CommitteeMember, CommitteeRole, SteeringCommittee
+
+    committee = SteeringCommittee.objects.create(
+        unit=nghe_an,
+        name="Ban Chỉ đạo về phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số tỉnh Nghệ An",
+        decision_number="12-QĐ/TU",
+        decision_date=datetime.date(2025, 7, 1),
+    )
+    CommitteeMember.objects.create(
+        committee=committee, full_name="Nguyễn Đức Trung", position="Bí thư Tỉnh ủy", role=CommitteeRole.HEAD
+    )
+    report = generate(ReportKind.PROVINCE_WEEKLY, nghe_an)
+    pages = pdf_pages(report)
+    first, text = pages[0], " ".join(pages)
+    assert "BAN CHỈ ĐẠO VỀ PHÁT TRIỂN KHOA HỌC" in first and "TỈNH NGHỆ AN" in first
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in first
+    assert "Độc lập - Tự do - Hạnh phúc" in first
+    assert re.search(r"Số: ?/BC-BCĐ", first)
+    made = local_today()  # the day it was made: today
+    month = f"{made.month:02d}" if made.month < 3 else str(made.month)
+    assert f"Nghệ An, ngày {made.day:02d} tháng {month} năm {made.year}" in first
+    assert "BÁO CÁO" in first
+    assert "Nơi nhận:" in text and "Lưu: VT" in text
+    assert "TM. BAN CHỈ ĐẠO TRƯỞNG BAN" in text and "Nguyễn Đức Trung" in text
+    # The recipients and the signature close the report's body, before the ranking annex.
+    assert text.index("Nguyễn Đức Trung") < text.index("Xếp hạng các xã, phường")
+
+
+def test_without_a_committee_head_the_signature_is_left_blank(week_history, commune):
+    report = generate(ReportKind.COMMUNE_SUMMARY, commune)
+    assert report.pages == 1
+    text = " ".join(pdf_pages(report))
+    assert "TM. BAN CHỈ ĐẠO TRƯỞNG BAN" in text
+    assert f"BAN CHỈ ĐẠO {commune.name.upper()}" in text  # no committee recorded: named after the unit
+
+
+def test_the_ranking_heading_comes_before_its_column_names(week_history, nghe_an):
+    report = generate(ReportKind.PROVINCE_WEEKLY, nghe_an)
+    pages = pdf_pages(report)
+    start = next(i for i, page in enumerate(pages) if "Xếp hạng các xã, phường" in page)
+    page = pages[start]
+    assert page.index("Xếp hạng các xã, phường") < page.index("Hạng Xã, phường")
+    assert page.count("Hạng Xã, phường") == 1  # not also in the page's margin
+
+
+def test_the_first_pages_text_and_chart_labels_print_at_8pt_or_more(week_history, nghe_an, root):
+    for report in (generate(ReportKind.PROVINCE_WEEKLY, nghe_an), generate(ReportKind.NATIONAL_WEEKLY, root)):
+        with default_storage.open(report.file.name, "rb") as stored:
+            reader = PdfReader(io.BytesIO(stored.read()))
+        sizes = []
+
+        def visit(text, cm, tm, font, size, sizes=sizes):
+            if text.strip():
+                # The printed size: the font size through the text and the current matrices.
+                scale_tm = (tm[0] ** 2 + tm[1] ** 2) ** 0.5
+                scale_cm = (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+                sizes.append((size * scale_tm * scale_cm, text.strip()))
+
+        for page in reader.pages[:2]:
+            page.extract_text(visitor_text=visit)
+        smallest = min(sizes)
+        assert smallest[0] >= 7.9, f"{report.kind}: {smallest}"

@@ -5,11 +5,11 @@ import base64
 from functools import cache
 
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tasks_app import charts
+from tasks_app import charts, colours
 from tasks_app.models import Colour
 
 register = template.Library()
@@ -30,13 +30,23 @@ def pdf_icon(colour: str) -> SafeString:
 
 
 @register.simple_tag
+def pdf_palette_css() -> SafeString:
+    """The colour cells and badges of a report, in the app's one palette (tasks_app.colours):
+    the same fills as the charts, the map, the pages and the Excel file."""
+    rules = [
+        f".badge.{name}, .colour.{name}, .c-colour.{name} {{ background: {s.fill}; color: {s.text}; }}"
+        for name, s in colours.PALETTE.items()
+    ]
+    return mark_safe("\n".join(rules))  # built from the palette's constants only
+
+
+@register.simple_tag
 def quiet_count(content, unit) -> int:
     return content.quiet_by_province.get(unit.pk, 0)
 
 
-@register.simple_tag
-def pdf_province_map(board) -> SafeString:
-    tiles = [
+def _pdf_tiles(board) -> list[charts.MapTile]:
+    return [
         charts.MapTile(
             code=row.unit.code,
             name=row.unit.name,
@@ -47,4 +57,15 @@ def pdf_province_map(board) -> SafeString:
         )
         for row in board.provinces
     ]
-    return charts.tile_map(tiles, title=_("Map of the provinces: share of communes green"))
+
+
+@register.simple_tag
+def pdf_province_map(board) -> SafeString:
+    return charts.tile_map(_pdf_tiles(board), title=_("Map of the provinces: share of communes green"))
+
+
+@register.simple_tag
+def pdf_map_key(board) -> SafeString:
+    """The map's abbreviations spelled out, in two columns under it."""
+    items = format_html_join("", "<div><span>{}</span>{}</div>", charts.map_key(_pdf_tiles(board)))
+    return format_html('<div class="map-key">{}</div>', items)

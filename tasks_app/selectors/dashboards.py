@@ -11,6 +11,7 @@ filtering and paging the commune table (at most ~170 rows) happen in Python.
 import datetime
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -277,6 +278,48 @@ def bottlenecks(
     total counted in the same statement (a window over the matching rows). A board passes
     the overdue total its snapshot already holds: counting thousands of overdue rows
     again would cost more than reading the ten oldest through the index."""
+    overdue, due_soon, fields = _bottleneck_queries(unit_ids=unit_ids, filters=filters, on=on, rules=rules)
+    overdue = overdue.annotate(
+        total=Value(overdue_total) if overdue_total is not None else Window(Count("pk"))
+    ).values(*fields.values(), "days", "total")[:BOTTLENECK_ROWS]
+    due_soon = due_soon.annotate(total=Window(Count("pk"))).values(
+        *fields.values(), "greening_state", "days", "total"
+    )[:BOTTLENECK_ROWS]
+    result = Bottlenecks()
+    for row in overdue:
+        result.overdue_total = row["total"]
+        result.overdue.append(_bottleneck(row, fields, TaskState.OVERDUE))
+    for row in due_soon:
+        result.due_soon_total = row["total"]
+        result.due_soon.append(_bottleneck(row, fields, row["greening_state"]))
+    quiet = sorted(
+        (row for row in silent_units if row.silent),
+        key=lambda row: (row.last_update, row.unit.name),
+    )
+    result.silent, result.silent_total = quiet[:BOTTLENECK_ROWS], len(quiet)
+    return result
+
+
+def bottleneck_tasks(
+    *, unit_ids: list[int] | None, filters: BoardFilters, on: datetime.date, rules: Rules
+) -> tuple[Iterator[BottleneckTask], Iterator[BottleneckTask]]:
+    """Every overdue task and every task behind schedule and due within a week, in the
+    boards' order: the full lists behind `bottlenecks`, for the Excel file. Rows are
+    streamed from the database, so a national list of many thousands stays small."""
+    overdue, due_soon, fields = _bottleneck_queries(unit_ids=unit_ids, filters=filters, on=on, rules=rules)
+    overdue_rows = overdue.values(*fields.values(), "days").iterator(chunk_size=2000)
+    due_soon_rows = due_soon.values(*fields.values(), "greening_state", "days").iterator(chunk_size=2000)
+    return (
+        (_bottleneck(row, fields, TaskState.OVERDUE) for row in overdue_rows),
+        (_bottleneck(row, fields, row["greening_state"]) for row in due_soon_rows),
+    )
+
+
+def _bottleneck_queries(
+    *, unit_ids: list[int] | None, filters: BoardFilters, on: datetime.date, rules: Rules
+) -> tuple[QuerySet, QuerySet, dict[str, str]]:
+    """The overdue and the due-soon tasks as two ordered querysets, not yet sliced, and the
+    BottleneckTask fields they carry."""
     source = task_source(on=on, today=local_today())
     cols, prefix = source.cols, source.cols.task_prefix
     rows = source.queryset
@@ -305,33 +348,16 @@ def bottlenecks(
     # conditions are indexed.
     overdue = (
         rows.filter(**{f"{cols.status}__in": OPEN_STATUSES, f"{cols.deadline}__lt": on})
-        .annotate(
-            days=DaysBetween(day, F(cols.deadline)),
-            total=Value(overdue_total) if overdue_total is not None else Window(Count("pk")),
-        )
+        .annotate(days=DaysBetween(day, F(cols.deadline)))
         .order_by(cols.deadline, f"-{cols.is_key}", f"{prefix}code")
-        .values(*fields.values(), "days", "total")[:BOTTLENECK_ROWS]
     )
     due_soon = (
         with_states(TaskSource(rows.filter(**due_window), cols), on=on, rules=rules)
         .filter(greening_state__in=BEHIND_STATES)
-        .annotate(days=DaysBetween(F(cols.deadline), day), total=Window(Count("pk")))
+        .annotate(days=DaysBetween(F(cols.deadline), day))
         .order_by(cols.deadline, cols.progress, f"{prefix}code")
-        .values(*fields.values(), "greening_state", "days", "total")[:BOTTLENECK_ROWS]
     )
-    result = Bottlenecks()
-    for row in overdue:
-        result.overdue_total = row["total"]
-        result.overdue.append(_bottleneck(row, fields, TaskState.OVERDUE))
-    for row in due_soon:
-        result.due_soon_total = row["total"]
-        result.due_soon.append(_bottleneck(row, fields, row["greening_state"]))
-    quiet = sorted(
-        (row for row in silent_units if row.silent),
-        key=lambda row: (row.last_update, row.unit.name),
-    )
-    result.silent, result.silent_total = quiet[:BOTTLENECK_ROWS], len(quiet)
-    return result
+    return overdue, due_soon, fields
 
 
 def _bottleneck(row: dict, fields: dict[str, str], state: str) -> BottleneckTask:

@@ -7,6 +7,7 @@ from django import template
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -16,24 +17,39 @@ from tasks_app.models import Colour
 register = template.Library()
 
 
-@register.simple_tag
-def trend_svg(board, title: str) -> SafeString:
-    return charts.trend_chart(board.trend, bands=board.bands, title=title)
+# A board's charts come in two drawings: one for a column of 600 px or more, one for a
+# phone (or a narrow column), each drawn for its width so that no text shrinks below
+# 11 px on screen. CSS container queries show the one that fits (app.css, .chart).
+PHONE_WIDTH = 340
+
+
+def _two_widths(draw) -> SafeString:
+    return format_html(
+        '<div class="chart"><div class="chart-wide">{}</div><div class="chart-narrow">{}</div></div>',
+        draw(640),
+        draw(PHONE_WIDTH),
+    )
 
 
 @register.simple_tag
-def states_svg(items, title: str) -> SafeString:
-    return charts.state_bars(items, title=title)
+def trend_svg(board, title: str, width: int | None = None) -> SafeString:
+    draw = lambda w: charts.trend_chart(board.trend, bands=board.bands, title=title, width=w)  # noqa: E731
+    return draw(width) if width else _two_widths(draw)
 
 
 @register.simple_tag
-def colour_share_svg(counts, title: str) -> SafeString:
-    return charts.colour_share_bar(counts, title=title)
+def states_svg(items, title: str, width: int | None = None) -> SafeString:
+    draw = lambda w: charts.state_bars(items, title=title, width=w)  # noqa: E731
+    return draw(width) if width else _two_widths(draw)
 
 
 @register.simple_tag
-def province_map(board, query: str = "") -> SafeString:
-    """The tile map of the provinces, each linking to its board with the same filters."""
+def colour_share_svg(counts, title: str, width: int | None = None) -> SafeString:
+    draw = lambda w: charts.colour_share_bar(counts, title=title, width=w)  # noqa: E731
+    return draw(width) if width else _two_widths(draw)
+
+
+def _province_tiles(board, query: str) -> list[charts.MapTile]:
     tiles = []
     for row in board.provinces:
         snapshot = row.snapshot
@@ -55,7 +71,20 @@ def province_map(board, query: str = "") -> SafeString:
                 description=description,
             )
         )
-    return charts.tile_map(tiles, title=_("Map of the provinces: share of communes green"))
+    return tiles
+
+
+@register.simple_tag
+def province_map(board, query: str = "") -> SafeString:
+    """The tile map of the provinces, each linking to its board with the same filters."""
+    title = _("Map of the provinces: share of communes green")
+    return charts.tile_map(_province_tiles(board, query), title=title)
+
+
+@register.inclusion_tag("dashboards/_map_key.html")
+def province_map_key(board) -> dict:
+    """The legend of the map's abbreviations."""
+    return {"key": charts.map_key(_province_tiles(board, ""))}
 
 
 @register.filter

@@ -1,6 +1,7 @@
-"""The dashboards in a real browser: screenshots of the national and a province board
-(kept for CI), the htmx sorting that swaps only the table, the refresh that keeps the
-URL's filters, and axe's WCAG AA checks on a phone."""
+"""The dashboards in a real browser: screenshots of every board on a 360 px phone and a
+1280 px laptop (kept for CI) with nothing wider than the screen and no chart text under
+11 px, the main pages on a phone, the htmx sorting that swaps only the table, the refresh
+that keeps the URL's filters, and axe's WCAG AA checks on a phone."""
 
 import datetime
 import os
@@ -19,6 +20,30 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SCREENSHOTS = Path(os.environ.get("NQ57_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "nq57-screenshots")
 DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
+
+# Everything laid out past the right edge of the screen, and the smallest chart text as
+# drawn (its computed font size times the scale its svg is drawn at). Charts hidden by
+# the page (the other drawing of a two-width chart) are skipped.
+MEASURE = """() => {
+  const width = document.documentElement.clientWidth;
+  const wider = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + 0.5) {
+      wider.push(`${el.tagName.toLowerCase()}.${el.className} right=${Math.round(box.right)}`);
+    }
+  }
+  let smallest = null, smallestText = '';
+  for (const text of document.querySelectorAll('svg text')) {
+    const svg = text.ownerSVGElement, drawn = svg.getBoundingClientRect().width;
+    if (!drawn) continue;
+    const size = parseFloat(getComputedStyle(text).fontSize) * drawn / svg.viewBox.baseVal.width;
+    if (smallest === null || size < smallest) { smallest = size; smallestText = text.textContent; }
+  }
+  const scrollWidth = document.documentElement.scrollWidth;
+  return {scrollWidth, width, wider: wider.slice(0, 5), smallest, smallestText};
+}"""
 
 
 @pytest.fixture
@@ -74,7 +99,7 @@ def _log_in(page, base: str, username: str, password: str) -> None:
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/tasks/")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def _screenshot(page, name: str) -> Path:
@@ -85,25 +110,99 @@ def _screenshot(page, name: str) -> Path:
     return path
 
 
-def test_screenshots_of_the_national_and_a_province_board(live_server, browser, boards):
+def _assert_fits(page, name: str, *, charts: bool = True) -> None:
+    found = page.evaluate(MEASURE)
+    assert found["scrollWidth"] <= found["width"], f"{name} scrolls sideways: {found}"
+    assert found["wider"] == [], f"{name}: wider than the screen: {found['wider']}"
+    if charts:
+        assert found["smallest"] is not None, f"{name}: no chart drawn"
+        smallest, text = found["smallest"], found["smallestText"]
+        assert smallest >= 11, f"{name}: chart text of {smallest:.1f}px ({text!r})"
+
+
+def test_every_board_fits_a_phone_and_a_laptop(live_server, browser, boards):
+    nghe_an, commune = boards["nghe_an"], boards["communes"][0]
+    boards_to_see = {
+        "national": "/dashboard/national/",
+        "province": f"/dashboard/province/{nghe_an.pk}/",
+        "commune": f"/dashboard/commune/{commune.pk}/",
+    }
+    shots = []
+    for label, viewport in (("360", PHONE), ("1280", DESKTOP)):
+        context = browser.new_context(viewport=viewport, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        page = context.new_page()
+        try:
+            _log_in(page, live_server.url, "tw.e2e", "mat-khau-tw")
+            for name, path in boards_to_see.items():
+                page.goto(live_server.url + path)
+                page.locator(".summary-card .big-rate").wait_for()
+                _assert_fits(page, f"{name} board at {label}px")
+                # The unit's colour and rate are on the first screen; the filters are folded.
+                rate = page.locator(".summary-card .big-rate").bounding_box()
+                below = rate["y"] + rate["height"] > viewport["height"]
+                assert not below, f"{name} at {label}px: the rate is below the first screen"
+                assert page.locator(".summary-card .badge").is_visible()
+                assert not page.locator("#filters").is_visible()
+                shots.append(_screenshot(page, f"dashboard-{name}-{label}"))
+            if label == "360":
+                # The tables are rows a phone can read: the commune's name and colour side by side.
+                page.goto(live_server.url + boards_to_see["province"])
+                row = page.locator(f"#unit-{commune.pk}")
+                assert row.locator("td.colour .badge").is_visible()
+                overdue = row.locator("td[data-label='Quá hạn']")
+                assert overdue.evaluate("el => getComputedStyle(el, '::before').content") == '"Quá hạn: "'
+                assert row.locator("th.name").bounding_box()["width"] > 150  # not a squeezed column
+        finally:
+            context.close()
+    for shot in shots:
+        assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def test_the_national_map_links_names_and_spells_out_every_province(live_server, browser, boards):
+    from tasks_app.colours import PALETTE
+
     context = browser.new_context(viewport=DESKTOP, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     page = context.new_page()
     try:
         _log_in(page, live_server.url, "tw.e2e", "mat-khau-tw")
-        page.get_by_role("link", name="Bảng điều hành").click()
-        page.wait_for_url("**/dashboard/national/")
-        page.get_by_role("heading", name="Bảng điều hành toàn quốc").wait_for()
+        page.goto(live_server.url + "/dashboard/national/")
         assert page.locator("section.map-section svg a").count() == 34  # every province, linked
-        national = _screenshot(page, "dashboard-national")
+        # Abbreviations: the full name on hover (the tile's <title>) and in the key.
+        tile = page.locator("section.map-section svg a[aria-label^='Lai Châu']")
+        assert tile.locator("title").text_content().startswith("Lai Châu")
+        names = page.locator(".map-key dd").all_inner_texts()
+        key = dict(zip(page.locator(".map-key dt").all_inner_texts(), names, strict=True))
+        assert key["LCh"] == "Lai Châu" and key["ĐNa"] == "Đồng Nai" and key["TNi"] == "Tây Ninh"
+        assert len(key) == 34
+        # One palette: each province's badge in the ranking is drawn in its tile's fill.
+        for code in ("40", "44"):
+            unit = Unit.objects.get(code=code)
+            badge = page.locator(f"#unit-{unit.pk} .badge")
+            colour = next(c for c in badge.get_attribute("class").split() if c in PALETTE)
+            fill = PALETTE[colour].fill
+            rgb = f"rgb({int(fill[1:3], 16)}, {int(fill[3:5], 16)}, {int(fill[5:7], 16)})"
+            assert badge.evaluate("el => getComputedStyle(el).backgroundColor") == rgb
+            tile_rect = page.locator(f"section.map-section svg a[aria-label^='{unit.name}'] rect")
+            assert tile_rect.get_attribute("fill") == fill
         page.locator("section.map-section svg a[aria-label^='Nghệ An']").click()
         page.wait_for_url(f"**/dashboard/province/{boards['nghe_an'].pk}/**")
-        page.get_by_role("heading", name="Nghệ An", exact=True).wait_for()
         assert page.locator("#communes tbody tr").count() >= 3
-        province = _screenshot(page, "dashboard-province")
     finally:
         context.close()
-    for shot in (national, province):
-        assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+def test_the_main_pages_do_not_scroll_sideways_on_a_phone(live_server, page, boards):
+    task = Task.objects.get(code="E2E-5")  # Nghệ An's own task
+    _log_in(page, live_server.url, "tinh.e2e", "mat-khau-tinh")
+    for name, path in (
+        ("my tasks", "/tasks/"),
+        ("task page", f"/tasks/{task.pk}/"),
+        ("reports archive", "/reports/"),
+    ):
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        _assert_fits(page, f"{name} at 360px", charts=False)
+        _screenshot(page, f"page-{name.replace(' ', '-')}-360")
 
 
 def test_sorting_swaps_the_table_and_the_refresh_keeps_it(live_server, page, boards):
