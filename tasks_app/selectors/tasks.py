@@ -220,14 +220,26 @@ CHILDREN_SHOWN = 30
 UPDATES_SHOWN = 100
 
 
-def task_page(task_id: int, *, on: datetime.date, rules: Rules) -> TaskPage:
+def task_page(task_id: int, *, on: datetime.date, rules: Rules, with_history: bool = True) -> TaskPage:
+    """Everything the task page shows. Without `with_history` (a unit reading the task its
+    own copy was assigned from), only the task itself: no updates, no other units' copies."""
     task = Task.objects.select_related(
-        "plan", "task_group", "phase", "lead_unit", "responsible_user", "created_by", "parent"
+        "plan__issuing_unit",
+        "task_group",
+        "phase",
+        "lead_unit",
+        "responsible_user",
+        "created_by",
+        "parent__lead_unit",
     ).get(pk=task_id)
-    updates = list(
-        task.updates.select_related("author")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("id")))
-        .order_by("-version")[:UPDATES_SHOWN]
+    updates = (
+        list(
+            task.updates.select_related("author")
+            .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("id")))
+            .order_by("-version")[:UPDATES_SHOWN]
+        )
+        if with_history
+        else []
     )
     page = TaskPage(
         task=task,
@@ -236,6 +248,8 @@ def task_page(task_id: int, *, on: datetime.date, rules: Rules) -> TaskPage:
         updates=updates,
         days_left=(task.deadline - on).days if task.status in OPEN_STATUSES and task.deadline >= on else None,
     )
+    if not with_history:
+        return page
     children = with_states(task.children.all(), on=on, rules=rules)
     rollup = task.children.aggregate(
         total=Count("pk"),

@@ -16,10 +16,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from tasks_app.access import (
     TaskAccess,
+    TaskGrant,
     creatable_units,
     get_task_for_user,
+    get_task_grant,
     may_cascade,
+    may_see_task_history,
     own_unit_tasks,
+    task_access,
     user_scope,
     visible_tasks,
 )
@@ -92,9 +96,11 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 
 def _live_context(
-    request: HttpRequest, task_id: int, access: TaskAccess, policy: GreeningPolicy, **extra
+    request: HttpRequest, task_id: int, grant: TaskGrant, policy: GreeningPolicy, **extra
 ) -> dict:
-    page = task_page(task_id, on=local_today(), rules=Rules.from_policy(policy))
+    access = grant.access
+    with_history = may_see_task_history(access)
+    page = task_page(task_id, on=local_today(), rules=Rules.from_policy(policy), with_history=with_history)
     form = extra.pop("form", None)
     if form is None and access >= TaskAccess.NOTE:
         form = TaskUpdateForm(task=page.task, access=access, completion_proof=policy.completion_proof)
@@ -102,6 +108,12 @@ def _live_context(
         "page": page,
         "task": page.task,
         "access": access,
+        "access_hint": grant.hint,
+        # A link only where it opens: a commune reading its province's task may not open
+        # the central task above that one.
+        "parent_link": page.task.parent is not None
+        and task_access(request.user, page.task.parent) != TaskAccess.NONE,
+        "with_history": with_history,
         "can_edit": access >= TaskAccess.EDIT,
         "form": form,
         "kept_tokens": [(item, kept_evidence_token(item)) for item in getattr(form, "kept", [])],
@@ -114,8 +126,8 @@ def _live_context(
 @require_GET
 @vary_on_headers("HX-Request")
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task, access = get_task_for_user(request.user, pk)
-    context = _live_context(request, task.pk, access, current_policy())
+    task, grant = get_task_grant(request.user, pk, need=TaskAccess.ASSIGNMENT)
+    context = _live_context(request, task.pk, grant, current_policy())
     return render(request, "tasks/task_detail.html", context)
 
 
@@ -133,7 +145,8 @@ def _changes_status_or_progress(request: HttpRequest, task: Task) -> bool:
 @login_required
 @require_POST
 def task_update(request: HttpRequest, pk: int) -> HttpResponse:
-    task, access = get_task_for_user(request.user, pk, need=TaskAccess.NOTE)
+    task, grant = get_task_grant(request.user, pk, need=TaskAccess.NOTE)
+    access = grant.access
     if access < TaskAccess.EDIT and _changes_status_or_progress(request, task):
         raise PermissionDenied
     policy = current_policy()
@@ -142,7 +155,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         # Keep the files that passed, so fixing the note does not mean uploading again.
         form.kept += [evidence_store(upload=up, inspected=info) for up, info in form.checked_files()]
-        context = _live_context(request, task.pk, access, policy, form=form)
+        context = _live_context(request, task.pk, grant, policy, form=form)
         return _render_live(request, context, status=422)
 
     data = form.cleaned_data
@@ -176,7 +189,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
         fresh.kept = uploads
-        context = _live_context(request, task.pk, access, policy, form=fresh, conflict=conflict.since)
+        context = _live_context(request, task.pk, grant, policy, form=fresh, conflict=conflict.since)
         return _render_live(request, context, status=409)
 
     if update is None:
@@ -184,7 +197,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         notice = _("Saved. The task is now at version %(version)s.") % {"version": update.version}
     if request.htmx:
-        context = _live_context(request, task.pk, access, policy, notice=notice)
+        context = _live_context(request, task.pk, grant, policy, notice=notice)
         return _render_live(request, context)
     messages.success(request, notice)
     return redirect("task_detail", pk=task.pk)
