@@ -17,7 +17,7 @@ from tasks_app.clock import local_today
 from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, inspect_upload, max_bytes
 from tasks_app.models import CompletionProof, Evidence, Task, TaskStatus
 from tasks_app.selectors.dashboards import SORT_KEYS, BoardFilters, CommuneTableQuery
-from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters
+from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, task_colour_choices
 
 # --- Evidence kept across a failed submit ----------------------------------------------------
 
@@ -211,7 +211,7 @@ class TaskFilterForm(forms.Form):
     colour = forms.ChoiceField(
         label=gettext_lazy("Colour"),
         required=False,
-        choices=[("", gettext_lazy("All"))] + [(c.value, c.label) for c in COLOUR_ORDER],
+        choices=[("", gettext_lazy("All")), *task_colour_choices()],
     )
     plan = forms.TypedChoiceField(label=gettext_lazy("Plan"), required=False, coerce=int, empty_value=None)
     group = forms.TypedChoiceField(

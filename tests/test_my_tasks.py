@@ -143,3 +143,13 @@ def test_province_officer_lists_a_commune_of_the_province_but_not_another(
 def test_login_required(client):
     response = client.get(reverse("my_tasks"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_tasks_without_a_colour_are_named_not_counted_and_explained(officer_client, mixed):
+    page = officer_client.get(reverse("my_tasks")).content.decode()
+    chip = re.search(r'class="chip none[^"]*".*?</a>', page, re.S).group(0)
+    assert "Không tính màu" in chip and "<strong>1</strong>" in chip
+    assert "nhiệm vụ được tính" not in page  # "no counted tasks: 1" said of a task count
+    # The explanation names the statuses the rules leave out.
+    assert "tạm dừng, đã hủy" in page
+    assert '<option value="none">Không tính màu</option>' in page

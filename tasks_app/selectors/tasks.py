@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tasks_app.greening.rules import Rules, state_colour, task_state, task_state_expression
 from tasks_app.models import (
@@ -25,6 +27,26 @@ from tasks_app.selectors.greening import TaskReason
 
 TASKS_PER_PAGE = 25
 COLOUR_ORDER = (Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.NONE)
+# A task has no colour when it is not counted (paused, cancelled). Colour.NONE's own label,
+# "no counted tasks", speaks of a unit; said of a count of tasks it contradicts itself.
+TASK_COLOUR_LABELS = {
+    Colour.RED.value: Colour.RED.label,
+    Colour.YELLOW.value: Colour.YELLOW.label,
+    Colour.GREEN.value: Colour.GREEN.label,
+    Colour.NONE.value: gettext_lazy("Not counted for colour"),
+}
+
+
+def task_colour_choices() -> list[tuple[str, str]]:
+    return [(colour.value, TASK_COLOUR_LABELS[colour.value]) for colour in COLOUR_ORDER]
+
+
+def not_counted_explanation(rules: Rules) -> str:
+    """Which tasks are not counted for colour, from the rules themselves."""
+    statuses = [TaskStatus(state).label for state in states_of_colour(Colour.NONE, rules)]
+    return _("Not counted for colour: %(statuses)s tasks, which count neither for nor against the unit.") % {
+        "statuses": ", ".join(str(label).lower() for label in statuses)
+    }
 
 
 def states_of_colour(colour: str, rules: Rules) -> list[str]:

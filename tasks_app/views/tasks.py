@@ -38,9 +38,16 @@ from tasks_app.forms import (
     kept_evidence_token,
 )
 from tasks_app.greening.rules import Rules
-from tasks_app.models import Evidence, GreeningPolicy, Plan, Task, Unit, UnitKind
+from tasks_app.models import Colour, Evidence, GreeningPolicy, Plan, Task, Unit, UnitKind
 from tasks_app.selectors.greening import current_policy, current_rules
-from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, filter_choices, task_list, task_page
+from tasks_app.selectors.tasks import (
+    COLOUR_ORDER,
+    TaskFilters,
+    filter_choices,
+    not_counted_explanation,
+    task_list,
+    task_page,
+)
 
 # --- My tasks ------------------------------------------------------------------------------
 
@@ -63,9 +70,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     # Another unit's tasks, or a cascaded task's copies, come from everything the user may see.
     tasks = visible_tasks(user) if filters.unit or filters.parent else own
     today = local_today()
-    listing = task_list(
-        tasks, filters=filters, on=today, rules=current_rules(), page_number=request.GET.get("page", 1)
-    )
+    rules = current_rules()
+    listing = task_list(tasks, filters=filters, on=today, rules=rules, page_number=request.GET.get("page", 1))
     query = request.GET.copy()
     query.pop("page", None)
     colour_links = []
@@ -80,6 +86,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "colour_links": colour_links,
         "active_colour": filters.colour,
+        "not_counted_note": not_counted_explanation(rules) if listing.colour_counts[Colour.NONE] else "",
         "can_create": bool(scope.creating_unit_ids),
         "own_unit_ids": scope.unit_ids,
         "parent_task": visible_tasks(user).filter(pk=filters.parent).only("code", "title").first()
