@@ -102,7 +102,8 @@ def task_list(
     rules: Rules,
     page_number: int | str = 1,
 ) -> TaskList:
-    """Filtered tasks, overdue first and then by deadline, with a count per colour.
+    """Filtered tasks, overdue first, then open work by deadline, then the closed ones
+    (completed, paused, cancelled), with a count per colour.
 
     The colour counts apply every filter except the colour itself, so each count says what
     choosing that colour would show."""
@@ -130,10 +131,12 @@ def task_list(
         tasks = tasks.filter(greening_state__in=states_of_colour(filters.colour, rules))
     ordered = (
         tasks.annotate(
-            # The same as the state being "overdue", without repeating the state's CASE.
-            overdue_first=Case(
+            # Open work first, overdue (the state "overdue", without repeating the state's
+            # CASE) ahead of the rest; completed, paused and cancelled tasks at the end.
+            work_order=Case(
                 When(Q(status__in=OPEN_STATUSES, deadline__lt=on), then=Value(0)),
-                default=Value(1),
+                When(status__in=OPEN_STATUSES, then=Value(1)),
+                default=Value(2),
                 output_field=IntegerField(),
             )
         )
@@ -150,7 +153,7 @@ def task_list(
             "task_group__number",
             "task_group__name",
         )
-        .order_by("overdue_first", "deadline", "code", "pk")
+        .order_by("work_order", "deadline", "code", "pk")
     )
     total = counts[filters.colour] if filters.colour else sum(counts.values())
     paginator = Paginator(ordered, TASKS_PER_PAGE)
