@@ -151,7 +151,10 @@ def task_change(
     if not (changes or status_changed or progress_changed or note or difficulties or evidence):
         return None
 
-    if changes:
+    # A completion date set or cleared by a change of status follows from that change
+    # (see _apply_completion_rules): it is recorded, but the change is still a status change.
+    edited = [name for name in changes if not (name == "completed_on" and status_changed)]
+    if edited:
         kind = UpdateKind.EDITED
     elif status_changed or progress_changed:
         kind = UpdateKind.PROGRESS
