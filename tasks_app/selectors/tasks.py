@@ -10,7 +10,7 @@ from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QueryS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tasks_app.greening.rules import Rules, state_colour, task_state, task_state_expression
+from tasks_app.greening.rules import Rules, state_colour, task_state_expression
 from tasks_app.models import (
     OPEN_STATUSES,
     Colour,
@@ -23,7 +23,7 @@ from tasks_app.models import (
     TaskUpdate,
     Unit,
 )
-from tasks_app.selectors.greening import TaskReason
+from tasks_app.selectors.greening import TaskReason, task_reason
 
 TASKS_PER_PAGE = 25
 COLOUR_ORDER = (Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.NONE)
@@ -178,8 +178,12 @@ def filter_choices(tasks: QuerySet[Task]) -> tuple[list[Plan], list[TaskGroup]]:
 
 
 def task_colour_reason(task: Task, *, on: datetime.date, rules: Rules) -> TaskReason:
-    """The task's state and colour on `on`, with the figures that explain it."""
-    state = task_state(
+    """The task's state and colour on `on`, with the rule and the figures that explain it."""
+    return task_reason(
+        task_id=task.pk,
+        code=task.code,
+        title=task.title,
+        is_key=task.is_key,
         status=task.status,
         progress=task.progress,
         start_date=task.start_date,
@@ -187,29 +191,6 @@ def task_colour_reason(task: Task, *, on: datetime.date, rules: Rules) -> TaskRe
         completed_on=task.completed_on,
         on=on,
         rules=rules,
-    )
-    extra: dict = {}
-    if state == TaskState.OVERDUE:
-        extra["days_late"] = (on - task.deadline).days
-    elif state == TaskState.COMPLETED_LATE and task.completed_on:
-        extra["days_late"] = (task.completed_on - task.deadline).days
-    elif state in (TaskState.BEHIND_SCHEDULE, TaskState.NOT_STARTED_LATE, TaskState.ON_TRACK):
-        planned = (task.deadline - task.start_date).days
-        elapsed = max((on - task.start_date).days, 0)
-        extra["elapsed_percent"] = 100 if planned == 0 else min(100, elapsed * 100 // planned)
-        extra["behind_by_pp"] = max(extra["elapsed_percent"] - task.progress, 0)
-        if state == TaskState.NOT_STARTED_LATE:
-            extra["days_since_start"] = elapsed
-    return TaskReason(
-        task_id=task.pk,
-        code=task.code,
-        title=task.title,
-        state=state,
-        colour=state_colour(state, rules),
-        is_key=task.is_key,
-        deadline=task.deadline,
-        progress=task.progress,
-        **extra,
     )
 
 
