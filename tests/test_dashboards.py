@@ -120,8 +120,10 @@ def test_an_outsider_cannot_see_another_province(client, outsider, nghe_an, comm
 
 
 def test_the_province_board_shows_each_commune_with_its_figures(
-    client, tinh_leader, nghe_an, commune, other_commune, figures
+    client, tinh_leader, nghe_an, commune, other_commune, figures, xa_officer
 ):
+    # The commune's own officer reports today (its last update); the other never has.
+    Task.objects.filter(pk=figures.pk).update(last_own_update_at=datetime.datetime.now(datetime.UTC))
     client.force_login(tinh_leader)
     html = client.get(province_url(nghe_an)).content.decode()
     assert row_rate(html, commune) == "50.00"  # 1 of 2 tasks green
@@ -135,6 +137,8 @@ def test_the_province_board_shows_each_commune_with_its_figures(
     row = re.search(rf'<tr id="unit-{commune.pk}".*?</tr>', html, re.S).group(0)
     assert ">2<" in row  # ranked second of the communes with tasks
     assert TODAY.strftime("%d/%m/%Y") in row
+    other_row = re.search(rf'<tr id="unit-{other_commune.pk}".*?</tr>', html, re.S).group(0)
+    assert "chưa có" in other_row  # tasks only created for it: nothing reported yet
 
 
 def test_the_bottlenecks_list_the_longest_overdue_first_and_the_quiet_communes(
@@ -145,7 +149,8 @@ def test_the_bottlenecks_list_the_longest_overdue_first_and_the_quiet_communes(
     Task.objects.filter(pk=behind.pk)  # due in 4 days at 20%: behind schedule
     quiet = Unit.objects.filter(province=nghe_an, kind=UnitKind.COMMUNE).order_by("-code").first()
     old = make_task(code="IM-1", lead_unit=quiet, start_date=days(-20), deadline=days(200))
-    Task.objects.filter(pk=old.pk).update(updated_at=TODAY - datetime.timedelta(days=12))
+    long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=12)
+    Task.objects.filter(pk=old.pk).update(created_at=long_ago, updated_at=long_ago)
     greening_recompute()
     client.force_login(tinh_leader)
     html = client.get(province_url(nghe_an)).content.decode()

@@ -102,6 +102,10 @@ class Task(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    # The last change made by a member of the lead unit: what "the unit's last update" and
+    # "quiet units" are about. A province creating or cascading the task is not the unit
+    # reporting. Kept by the actions layer; empty until the unit's own people write.
+    last_own_update_at = models.DateTimeField(_("last update by the lead unit"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("task")
@@ -112,8 +116,9 @@ class Task(models.Model):
             models.Index(fields=["lead_unit", "deadline"], name="task_lead_deadline_idx"),
             models.Index(fields=["plan", "task_group"], name="task_plan_group_idx"),
             models.Index(fields=["status", "deadline"], name="task_status_deadline_idx"),
-            # A unit's last change, read per commune by the dashboards: one probe each.
-            models.Index(fields=["lead_unit", "updated_at"], name="task_lead_updated_idx"),
+            # A unit's last update by its own people, read per commune by the dashboards:
+            # one probe each.
+            models.Index(fields=["lead_unit", "last_own_update_at"], name="task_lead_own_update_idx"),
             # The oldest overdue tasks of a province, in the bottlenecks' order: a scan of
             # this index stops after a few hundred rows instead of sorting thousands.
             models.Index(
