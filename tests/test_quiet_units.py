@@ -111,3 +111,28 @@ def test_a_unit_given_its_first_task_this_week_is_not_quiet_yet(make_task, commu
     make_task(code="N-1")
     assert quiet([commune]) == set()
     assert commune.pk not in quiet_unit_ids(TODAY)
+
+
+def test_the_migration_backfills_each_tasks_last_own_update_from_the_history(
+    make_task, commune, xa_officer, tinh_officer
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("tasks_app.migrations.0010_task_last_own_update")
+    reported, untouched = make_task(code="M-1"), make_task(code="M-2")
+    for version, (task, author, when) in enumerate(
+        [(reported, xa_officer, ago(9)), (reported, tinh_officer, ago(2)), (untouched, tinh_officer, ago(3))],
+        start=2,
+    ):
+        TaskUpdate.objects.create(
+            task=task, author=author, created_at=when, kind=UpdateKind.NOTE, version=version,
+            status_after="in_progress", progress_after=40,
+        )  # fmt: skip
+    Task.objects.update(last_own_update_at=None)
+    migration.backfill(apps, None)
+    reported.refresh_from_db()
+    untouched.refresh_from_db()
+    assert abs(reported.last_own_update_at - ago(9)) < datetime.timedelta(seconds=1)
+    assert untouched.last_own_update_at is None
