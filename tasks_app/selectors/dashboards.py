@@ -38,6 +38,7 @@ from tasks_app.models import (
     TaskUpdate,
     Unit,
     UnitKind,
+    plan_scope_ids,
 )
 from tasks_app.selectors.greening import ColourExplanation, explain_unit_colour
 from tasks_app.selectors.tasks import COLOUR_ORDER
@@ -284,8 +285,8 @@ def bottlenecks(
         rows = rows.filter(**{f"{cols.lead_unit}__in": unit_ids})
     if filters.group is not None:
         rows = rows.filter(**{cols.task_group: filters.group.pk})
-    elif filters.plan is not None:
-        rows = rows.filter(**{cols.plan: filters.plan.pk})
+    elif filters.plan is not None:  # with the plans implementing it, as the snapshots count
+        rows = rows.filter(**{f"{cols.plan}__in": plan_scope_ids(filters.plan.pk)})
     day = Value(on)
     due_window = {
         f"{cols.deadline}__gte": on,

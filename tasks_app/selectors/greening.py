@@ -20,6 +20,7 @@ from tasks_app.models import (
     TaskState,
     TaskUpdate,
     Unit,
+    plan_scope_ids,
 )
 
 FLAGGED_STATES = (
@@ -251,8 +252,8 @@ def explain_unit_colour(
     cols, prefix = source.cols, source.cols.task_prefix
     rows = with_states(source, on=on, rules=rules).filter(**{cols.lead_unit: unit})
     kind, _sep, object_id = scope.partition(":")
-    if kind == "plan":
-        rows = rows.filter(**{cols.plan: int(object_id)})
+    if kind == "plan":  # the plan and the plans that implement it, as its snapshots count
+        rows = rows.filter(**{f"{cols.plan}__in": plan_scope_ids(int(object_id))})
     elif kind == "group":
         rows = rows.filter(**{cols.task_group: int(object_id)})
     rows = rows.annotate(

@@ -22,6 +22,7 @@ from tasks_app.models import (
     TaskStatus,
     TaskUpdate,
     Unit,
+    plan_scope_ids,
 )
 from tasks_app.selectors.greening import TaskReason, task_reason
 
@@ -114,8 +115,8 @@ def task_list(
         tasks = tasks.filter(parent_id=filters.parent)
     if filters.status:
         tasks = tasks.filter(status=filters.status)
-    if filters.plan:
-        tasks = tasks.filter(plan_id=filters.plan)
+    if filters.plan:  # with the plans that implement it, as the boards count a plan
+        tasks = tasks.filter(plan_id__in=plan_scope_ids(filters.plan))
     if filters.task_group:
         tasks = tasks.filter(task_group_id=filters.task_group)
     if filters.due_within_days is not None:
