@@ -23,6 +23,7 @@ from tasks_app.models import (
     TaskUpdate,
     Unit,
     plan_scope_ids,
+    plans_implemented_by,
 )
 from tasks_app.selectors.greening import TaskReason, task_reason
 
@@ -165,8 +166,12 @@ def task_list(
 
 
 def filter_choices(tasks: QuerySet[Task]) -> tuple[list[Plan], list[TaskGroup]]:
-    """The plans and task groups the user's tasks belong to, for the filter menus."""
-    plans = list(Plan.objects.filter(pk__in=tasks.values("plan_id")).order_by("-issue_date", "code"))
+    """The plans and task groups the user's tasks belong to, for the filter menus, with
+    the higher plans those plans implement (filtering by one includes the plans below)."""
+    implemented = plans_implemented_by()
+    own = set(tasks.order_by().values_list("plan_id", flat=True).distinct())
+    wanted = set().union(*(implemented.get(plan_id, {plan_id}) for plan_id in own)) if own else set()
+    plans = list(Plan.objects.filter(pk__in=wanted).order_by("-issue_date", "code"))
     groups = list(
         TaskGroup.objects.filter(pk__in=tasks.values("task_group_id"))
         .select_related("plan")
