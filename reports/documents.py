@@ -100,7 +100,7 @@ def report_workbook(content: ReportContent) -> bytes:
             _("Rank"),
             _("Province"),
             _("Colour"),
-            _("Rate"),
+            _("Greening rate"),
             _("Communes green"),
             _("Communes counted"),
             _("Overdue"),

@@ -354,3 +354,12 @@ def test_the_number_of_queries_does_not_grow_with_the_communes(
     greening_recompute()
     assert _queries(client, province_url(nghe_an)) == before["province"]
     assert _queries(client, "/dashboard/national/") == before["national"]
+
+
+def test_the_national_board_names_the_tiles_share_and_the_rankings_rate(client, central_viewer, figures):
+    client.force_login(central_viewer)
+    html = client.get("/dashboard/national/").content.decode()
+    map_part = html[html.index('id="map-title"') : html.index('id="ranking-title"')]
+    assert "Bản đồ: tỷ lệ xã xanh" in map_part and "Mỗi ô ghi tỷ lệ xã xanh của tỉnh" in map_part
+    head = html[html.index('id="ranking-title"') : html.index("</thead>")]
+    assert "Tỷ lệ xanh hóa" in head and "Xã xanh (tỷ lệ)" in head
