@@ -363,3 +363,26 @@ def test_the_national_board_names_the_tiles_share_and_the_rankings_rate(client, 
     assert "Bản đồ: tỷ lệ xã xanh" in map_part and "Mỗi ô ghi tỷ lệ xã xanh của tỉnh" in map_part
     head = html[html.index('id="ranking-title"') : html.index("</thead>")]
     assert "Tỷ lệ xanh hóa" in head and "Xã xanh (tỷ lệ)" in head
+
+
+def test_the_date_picker_offers_the_dates_with_figures_and_names_them_for_a_gap(
+    client, tinh_leader, nghe_an, commune, figures
+):
+    from tasks_app.actions.greening import greening_recompute as recompute
+
+    recompute(on=days(-14))
+    client.force_login(tinh_leader)
+    html = client.get(province_url(nghe_an)).content.decode()
+    date_input = re.search(r'<input type="date"[^>]*>', html).group(0)
+    assert f'min="{days(-14).isoformat()}"' in date_input and f'max="{TODAY.isoformat()}"' in date_input
+    # A date in the gap: refused with the nearest dates that have figures, and the board
+    # shows the latest figures instead of "no figures".
+    gap = client.get(province_url(nghe_an, f"date={days(-7):%d/%m/%Y}"))
+    assert gap.status_code == 200
+    page = gap.content.decode()
+    assert f"Không có số liệu ngày {days(-7):%d/%m/%Y}" in page
+    assert f"{days(-14):%d/%m/%Y} · {TODAY:%d/%m/%Y}" in page
+    assert row_rate(page, commune) == "50.00"  # today's figures
+    # A date with figures is shown as asked.
+    asked = client.get(province_url(nghe_an, f"date={days(-14):%d/%m/%Y}")).content.decode()
+    assert "Không có số liệu ngày" not in asked

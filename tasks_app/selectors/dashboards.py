@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -105,6 +105,34 @@ def figures_date(unit: Unit, requested: datetime.date | None) -> datetime.date:
         .first()
     )
     return latest or today
+
+
+@dataclass(frozen=True)
+class FigureDays:
+    """The dates a unit's board has figures for (snapshots of all its tasks): the date
+    picker offers first to last, and a date in a gap is refused naming its neighbours."""
+
+    unit: Unit
+    first: datetime.date | None
+    last: datetime.date | None
+
+    def has(self, day: datetime.date) -> bool:
+        return GreeningSnapshot.objects.filter(unit=self.unit, scope=ALL, on_date=day).exists()
+
+    def nearest(self, day: datetime.date) -> list[datetime.date]:
+        """The closest dates with figures before and after `day` (each when there is one)."""
+        dates = GreeningSnapshot.objects.filter(unit=self.unit, scope=ALL).values_list("on_date", flat=True)
+        before = dates.filter(on_date__lt=day).order_by("-on_date").first()
+        after = dates.filter(on_date__gt=day).order_by("on_date").first()
+        return [d for d in (before, after) if d is not None]
+
+
+def figure_days(unit: Unit | None) -> FigureDays:
+    """The dates with figures for `unit`'s board (None: the national board)."""
+    unit = unit or Unit.objects.get(kind=UnitKind.CENTRAL)
+    dates = GreeningSnapshot.objects.filter(unit=unit, scope=ALL).order_by()
+    span = dates.aggregate(first=Min("on_date"), last=Max("on_date"))
+    return FigureDays(unit=unit, first=span["first"], last=span["last"])
 
 
 def figures_pending(unit: Unit) -> bool:
