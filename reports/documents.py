@@ -136,7 +136,7 @@ def report_workbook(content: ReportContent) -> bytes:
             (_("Rank"), 8),
             (_("Province"), 26),
             (_("Colour"), 24),
-            (_("Rate"), 10),
+            (_("Greening rate"), 12),
             (_("Communes green"), 12),
             (_("Communes counted"), 12),
             (_("Overdue"), 10),

@@ -244,12 +244,13 @@ def quiet_unit_ids(on: datetime.date) -> set[int]:
     one week of updates instead of each unit's newest one."""
     cutoff = end_of_day(on)
     window = cutoff - datetime.timedelta(days=SILENT_AFTER_DAYS)
+    # Only the units' own people count as the unit reporting (see last_updates).
     if on >= local_today():
-        reporting = Task.objects.filter(updated_at__gte=window).values_list("lead_unit", flat=True)
+        reporting = Task.objects.filter(last_own_update_at__gte=window).values_list("lead_unit", flat=True)
     else:
-        reporting = TaskUpdate.objects.filter(created_at__gte=window, created_at__lt=cutoff).values_list(
-            "task__lead_unit", flat=True
-        )
+        reporting = TaskUpdate.objects.filter(
+            created_at__gte=window, created_at__lt=cutoff, author__memberships__unit=F("task__lead_unit")
+        ).values_list("task__lead_unit", flat=True)
     with_tasks = Unit.objects.filter(
         Exists(Task.objects.filter(lead_unit=OuterRef("pk"), created_at__lt=window))
     )

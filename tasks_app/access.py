@@ -6,15 +6,23 @@ Rules (docs/access.md says them in plain words):
   evidence, but not change status or progress.
 - Province roles see every task of their province, including its communes' tasks.
 - Central viewers and system administrators see everything, read-only here.
+- A unit given a cascaded copy reads the task it was assigned from (its "6 rõ", deadline,
+  who assigned it), but not that task's history or the other units' copies.
 - A task the user may not see does not exist for them: 404, the same as a wrong id.
+
+`task_grant()` is the one decision: the access level and the reason for it. The task
+page's hint ("why can I not change the status?") is the reason's sentence, so the hint
+cannot say something the decision did not.
 """
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from tasks_app.models import Membership, Plan, Role, Task, TaskStatus, Unit, UnitKind, User
 
@@ -26,9 +34,72 @@ NATIONWIDE_ROLES = frozenset({Role.CENTRAL_VIEWER, Role.SYSTEM_ADMIN})
 
 class TaskAccess(IntEnum):
     NONE = 0
-    VIEW = 1
-    NOTE = 2  # notes and evidence, no status or progress
-    EDIT = 3
+    ASSIGNMENT = 1  # the assignment itself ("6 rõ", status): no history, no other copies
+    VIEW = 2
+    NOTE = 3  # notes and evidence, no status or progress
+    EDIT = 4
+
+
+class AccessReason(Enum):
+    """Why a user has the access they have to a task: the first rule that matched."""
+
+    LEAD_OFFICER = "lead_officer"
+    LEAD_LEADER = "lead_leader"
+    COORDINATING = "coordinating"
+    NATIONWIDE = "nationwide"
+    PROVINCE = "province"
+    ASSIGNED_COPY = "assigned_copy"
+    WITHDRAWN = "withdrawn"  # would edit or note, but the task was taken back
+    NONE = "none"
+
+
+ACCESS_BY_REASON = {
+    AccessReason.LEAD_OFFICER: TaskAccess.EDIT,
+    AccessReason.LEAD_LEADER: TaskAccess.NOTE,
+    AccessReason.COORDINATING: TaskAccess.NOTE,
+    AccessReason.NATIONWIDE: TaskAccess.VIEW,
+    AccessReason.PROVINCE: TaskAccess.VIEW,
+    AccessReason.ASSIGNED_COPY: TaskAccess.ASSIGNMENT,
+    AccessReason.WITHDRAWN: TaskAccess.VIEW,
+    AccessReason.NONE: TaskAccess.NONE,
+}
+
+# What the task page tells a user who cannot do everything, and why (None: nothing to say).
+ACCESS_HINTS: dict[AccessReason, Promise | None] = {
+    AccessReason.LEAD_OFFICER: None,
+    AccessReason.LEAD_LEADER: _(
+        "You are a leader of the lead unit: leaders add notes and files; the unit's officers "
+        "change the status and progress."
+    ),
+    AccessReason.COORDINATING: _(
+        "Your unit coordinates this task: you can add notes and files, but only the lead "
+        "unit's officers change its status and progress."
+    ),
+    AccessReason.NATIONWIDE: _(
+        "Your role follows every task in the country, read only: the lead unit's officers update it."
+    ),
+    AccessReason.PROVINCE: _(
+        "Your province role lets you follow this task, read only: the lead unit's officers update it."
+    ),
+    AccessReason.ASSIGNED_COPY: _(
+        "Your unit was assigned a copy of this task: you can read what was assigned, but not "
+        "its history or the other units' copies. Report on your unit's own copy."
+    ),
+    AccessReason.WITHDRAWN: _(
+        "The assigning unit withdrew this task: it is closed and can no longer be updated."
+    ),
+    AccessReason.NONE: None,
+}
+
+
+@dataclass(frozen=True)
+class TaskGrant:
+    access: TaskAccess
+    reason: AccessReason
+
+    @property
+    def hint(self) -> Promise | None:
+        return ACCESS_HINTS[self.reason]
 
 
 @dataclass(frozen=True)
@@ -112,28 +183,43 @@ def own_unit_tasks(user: User) -> QuerySet[Task]:
     return Task.objects.filter(_own_units_condition(scope))
 
 
-def task_access(user: User, task: Task) -> TaskAccess:
-    access = _task_access(user, task)
-    if task.status == TaskStatus.WITHDRAWN:
+def task_grant(user: User, task: Task) -> TaskGrant:
+    """The user's access to `task` and the rule that gave it."""
+    reason = _access_reason(user, task)
+    access = ACCESS_BY_REASON[reason]
+    if task.status == TaskStatus.WITHDRAWN and access > TaskAccess.VIEW:
         # Taken back by the assigning unit: its unit can still read why, but not report on it.
-        return min(access, TaskAccess.VIEW)
-    return access
+        return TaskGrant(TaskAccess.VIEW, AccessReason.WITHDRAWN)
+    return TaskGrant(access, reason)
 
 
-def _task_access(user: User, task: Task) -> TaskAccess:
+def _access_reason(user: User, task: Task) -> AccessReason:
     scope = user_scope(user)
     lead_roles = scope.roles_by_unit.get(task.lead_unit_id, frozenset())
     if lead_roles & OFFICER_ROLES:
-        return TaskAccess.EDIT
+        return AccessReason.LEAD_OFFICER
     if lead_roles & LEADER_ROLES:
-        return TaskAccess.NOTE
+        return AccessReason.LEAD_LEADER
     if task.pk in scope.coordinated_task_ids:
-        return TaskAccess.NOTE
+        return AccessReason.COORDINATING
     if scope.nationwide:
-        return TaskAccess.VIEW
+        return AccessReason.NATIONWIDE
     if scope.province_ids and _province_of(task) in scope.province_ids:
-        return TaskAccess.VIEW
-    return TaskAccess.NONE
+        return AccessReason.PROVINCE
+    # Last, as it costs a query: a copy of this task was given to one of the user's units.
+    if scope.unit_ids and Task.objects.filter(parent=task, lead_unit__in=scope.unit_ids).exists():
+        return AccessReason.ASSIGNED_COPY
+    return AccessReason.NONE
+
+
+def task_access(user: User, task: Task) -> TaskAccess:
+    return task_grant(user, task).access
+
+
+def may_see_task_history(access: TaskAccess) -> bool:
+    """The history, evidence files and the copies given to other units: not for a unit
+    that only reads the task it was assigned from."""
+    return access >= TaskAccess.VIEW
 
 
 def _province_of(task: Task) -> int | None:
@@ -146,13 +232,19 @@ def _province_of(task: Task) -> int | None:
 def get_task_for_user(user: User, pk: int, *, need: TaskAccess = TaskAccess.VIEW) -> tuple[Task, TaskAccess]:
     """The task and the user's access to it. 404 when the user may not see it (whether or
     not it exists); 403 when they see it but `need` more than they have."""
+    task, grant = get_task_grant(user, pk, need=need)
+    return task, grant.access
+
+
+def get_task_grant(user: User, pk: int, *, need: TaskAccess = TaskAccess.VIEW) -> tuple[Task, TaskGrant]:
+    """As get_task_for_user, with the reason for the access (for the page's hint)."""
     task = Task.objects.select_related("lead_unit").filter(pk=pk).first()
-    access = task_access(user, task) if task is not None else TaskAccess.NONE
-    if access == TaskAccess.NONE:
+    grant = task_grant(user, task) if task is not None else TaskGrant(TaskAccess.NONE, AccessReason.NONE)
+    if grant.access == TaskAccess.NONE:
         raise Http404
-    if access < need:
+    if grant.access < need:
         raise PermissionDenied
-    return task, access
+    return task, grant
 
 
 def creatable_units(user: User) -> QuerySet[Unit]:

@@ -16,8 +16,8 @@ from tasks_app.actions.tasks import EvidenceUpload
 from tasks_app.clock import local_today
 from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, inspect_upload, max_bytes
 from tasks_app.models import CompletionProof, Evidence, Task, TaskStatus
-from tasks_app.selectors.dashboards import SORT_KEYS, BoardFilters, CommuneTableQuery
-from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters
+from tasks_app.selectors.dashboards import SORT_KEYS, BoardFilters, CommuneTableQuery, FigureDays
+from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, task_colour_choices
 
 # --- Evidence kept across a failed submit ----------------------------------------------------
 
@@ -225,7 +225,7 @@ class TaskFilterForm(forms.Form):
     colour = forms.ChoiceField(
         label=gettext_lazy("Colour"),
         required=False,
-        choices=[("", gettext_lazy("All"))] + [(c.value, c.label) for c in COLOUR_ORDER],
+        choices=[("", gettext_lazy("All")), *task_colour_choices()],
     )
     plan = forms.TypedChoiceField(label=gettext_lazy("Plan"), required=False, coerce=int, empty_value=None)
     group = forms.TypedChoiceField(
@@ -431,8 +431,18 @@ class BoardFilterForm(forms.Form):
         help_text=gettext_lazy("Empty: the latest figures."),
     )
 
-    def __init__(self, *args, plans=(), groups=(), **kwargs):
+    def __init__(self, *args, plans=(), groups=(), days: FigureDays | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.days = days
+        if days is not None and days.first is not None:
+            # The picker offers only the span that has figures; gaps are checked on submit.
+            self.fields["date"].widget.attrs.update(min=days.first.isoformat(), max=days.last.isoformat())
+            self.fields["date"].help_text = _(
+                "Empty: the latest figures. Figures exist from %(first)s to %(last)s."
+            ) % {
+                "first": days.first.strftime("%d/%m/%Y"),
+                "last": days.last.strftime("%d/%m/%Y"),
+            }
         self.plans = {plan.pk: plan for plan in plans}
         self.groups = {group.pk: group for group in groups}
         everything = [("", _("All"))]
@@ -447,6 +457,15 @@ class BoardFilterForm(forms.Form):
         day = self.cleaned_data.get("date")
         if day and day > local_today():
             raise ValidationError(_("Figures exist only up to today."), code="future")
+        if day and self.days is not None and not self.days.has(day):
+            nearest = " · ".join(d.strftime("%d/%m/%Y") for d in self.days.nearest(day))
+            if not nearest:
+                raise ValidationError(_("There are no figures yet for this board."), code="no_figures")
+            raise ValidationError(
+                _("There are no figures for %(day)s. The nearest dates with figures: %(dates)s.")
+                % {"day": day.strftime("%d/%m/%Y"), "dates": nearest},
+                code="no_figures",
+            )
         return day
 
     def filters(self) -> BoardFilters:

@@ -67,17 +67,21 @@ def test_a_stale_version_is_refused_and_nothing_is_written(plan, commune, alice)
 def test_completing_sets_full_progress_and_the_date(plan, commune, alice):
     task = task_create(task=new_task(plan, commune), author=alice)
     task.status = TaskStatus.COMPLETED
-    task_change(task=task, expected_version=1, author=alice, note="Xong")
+    update = task_change(task=task, expected_version=1, author=alice, note="Xong")
     task.refresh_from_db()
     assert task.progress == 100 and task.completed_on is not None
+    # The date follows from the status: recorded, but this is a status change, not an edit.
+    assert update.kind == UpdateKind.PROGRESS
+    assert update.changes == {"completed_on": [None, task.completed_on.isoformat()]}
 
 
 def test_reopening_clears_the_completion_date(plan, commune, alice):
     task = task_create(task=new_task(plan, commune, status=TaskStatus.COMPLETED), author=alice)
     task.status, task.progress = TaskStatus.IN_PROGRESS, 80
-    task_change(task=task, expected_version=1, author=alice, note="Mở lại")
+    update = task_change(task=task, expected_version=1, author=alice, note="Mở lại")
     task.refresh_from_db()
     assert task.completed_on is None
+    assert update.kind == UpdateKind.PROGRESS
 
 
 def test_coordinating_units_changes_are_recorded(plan, commune, alice):

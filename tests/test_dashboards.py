@@ -120,8 +120,10 @@ def test_an_outsider_cannot_see_another_province(client, outsider, nghe_an, comm
 
 
 def test_the_province_board_shows_each_commune_with_its_figures(
-    client, tinh_leader, nghe_an, commune, other_commune, figures
+    client, tinh_leader, nghe_an, commune, other_commune, figures, xa_officer
 ):
+    # The commune's own officer reports today (its last update); the other never has.
+    Task.objects.filter(pk=figures.pk).update(last_own_update_at=datetime.datetime.now(datetime.UTC))
     client.force_login(tinh_leader)
     html = client.get(province_url(nghe_an)).content.decode()
     assert row_rate(html, commune) == "50.00"  # 1 of 2 tasks green
@@ -135,6 +137,8 @@ def test_the_province_board_shows_each_commune_with_its_figures(
     row = re.search(rf'<tr id="unit-{commune.pk}".*?</tr>', html, re.S).group(0)
     assert ">2<" in row  # ranked second of the communes with tasks
     assert TODAY.strftime("%d/%m/%Y") in row
+    other_row = re.search(rf'<tr id="unit-{other_commune.pk}".*?</tr>', html, re.S).group(0)
+    assert "chưa có" in other_row  # tasks only created for it: nothing reported yet
 
 
 def test_the_bottlenecks_list_the_longest_overdue_first_and_the_quiet_communes(
@@ -145,7 +149,8 @@ def test_the_bottlenecks_list_the_longest_overdue_first_and_the_quiet_communes(
     Task.objects.filter(pk=behind.pk)  # due in 4 days at 20%: behind schedule
     quiet = Unit.objects.filter(province=nghe_an, kind=UnitKind.COMMUNE).order_by("-code").first()
     old = make_task(code="IM-1", lead_unit=quiet, start_date=days(-20), deadline=days(200))
-    Task.objects.filter(pk=old.pk).update(updated_at=TODAY - datetime.timedelta(days=12))
+    long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=12)
+    Task.objects.filter(pk=old.pk).update(created_at=long_ago, updated_at=long_ago)
     greening_recompute()
     client.force_login(tinh_leader)
     html = client.get(province_url(nghe_an)).content.decode()
@@ -349,3 +354,35 @@ def test_the_number_of_queries_does_not_grow_with_the_communes(
     greening_recompute()
     assert _queries(client, province_url(nghe_an)) == before["province"]
     assert _queries(client, "/dashboard/national/") == before["national"]
+
+
+def test_the_national_board_names_the_tiles_share_and_the_rankings_rate(client, central_viewer, figures):
+    client.force_login(central_viewer)
+    html = client.get("/dashboard/national/").content.decode()
+    map_part = html[html.index('id="map-title"') : html.index('id="ranking-title"')]
+    assert "Bản đồ: tỷ lệ xã xanh" in map_part and "Mỗi ô ghi tỷ lệ xã xanh của tỉnh" in map_part
+    head = html[html.index('id="ranking-title"') : html.index("</thead>")]
+    assert "Tỷ lệ xanh hóa" in head and "Xã xanh (tỷ lệ)" in head
+
+
+def test_the_date_picker_offers_the_dates_with_figures_and_names_them_for_a_gap(
+    client, tinh_leader, nghe_an, commune, figures
+):
+    from tasks_app.actions.greening import greening_recompute as recompute
+
+    recompute(on=days(-14))
+    client.force_login(tinh_leader)
+    html = client.get(province_url(nghe_an)).content.decode()
+    date_input = re.search(r'<input type="date"[^>]*>', html).group(0)
+    assert f'min="{days(-14).isoformat()}"' in date_input and f'max="{TODAY.isoformat()}"' in date_input
+    # A date in the gap: refused with the nearest dates that have figures, and the board
+    # shows the latest figures instead of "no figures".
+    gap = client.get(province_url(nghe_an, f"date={days(-7):%d/%m/%Y}"))
+    assert gap.status_code == 200
+    page = gap.content.decode()
+    assert f"Không có số liệu ngày {days(-7):%d/%m/%Y}" in page
+    assert f"{days(-14):%d/%m/%Y} · {TODAY:%d/%m/%Y}" in page
+    assert row_rate(page, commune) == "50.00"  # today's figures
+    # A date with figures is shown as asked.
+    asked = client.get(province_url(nghe_an, f"date={days(-14):%d/%m/%Y}")).content.decode()
+    assert "Không có số liệu ngày" not in asked

@@ -25,6 +25,7 @@ from tasks_app.models import (
     TaskStatus,
     Unit,
     UnitKind,
+    plans_implemented_by,
 )
 
 TODAY = local_today()
@@ -48,7 +49,7 @@ task_specs = st.lists(
     st.fixed_dictionaries(
         {
             "unit": st.integers(0, 13),
-            "plan": st.integers(0, 1),
+            "plan": st.integers(0, 2),
             "group": st.one_of(st.none(), st.integers(0, 2)),
             "status": st.sampled_from(TaskStatus.values),
             "progress": st.integers(0, 100),
@@ -100,8 +101,11 @@ def test_the_sql_recompute_agrees_with_the_python_reference(db, specs, policy, c
         Plan.objects.get_or_create(
             issuing_unit=units[0], code=f"P{n}", defaults={"title": f"Kế hoạch {n}", "issue_date": TODAY}
         )[0]
-        for n in range(2)
+        for n in range(3)
     ]
+    # P1 implements P0 and P2 implements P1: P2's tasks count in all three plans' scopes.
+    Plan.objects.filter(pk=plans[1].pk).update(implements=plans[0])
+    Plan.objects.filter(pk=plans[2].pk).update(implements=plans[1])
     groups = [
         [
             TaskGroup.objects.get_or_create(plan=plan, number=n, defaults={"name": f"Nhóm {n}"})[0]
@@ -140,7 +144,9 @@ def test_the_sql_recompute_agrees_with_the_python_reference(db, specs, policy, c
     nodes = [
         UnitNode(*row) for row in Unit.objects.filter(is_active=True).values_list("id", "parent_id", "kind")
     ]
-    own = scope_counts(count_states(task_source(on=TODAY, today=TODAY), on=TODAY, rules=rules))
+    own = scope_counts(
+        count_states(task_source(on=TODAY, today=TODAY), on=TODAY, rules=rules), plans_implemented_by()
+    )
     expected = roll_up(units=nodes, own=own, rules=rules)
     stored = {(row.unit_id, row.scope): row for row in GreeningSnapshot.objects.filter(on_date=TODAY)}
     assert set(stored) == set(expected)

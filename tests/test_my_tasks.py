@@ -54,10 +54,11 @@ def mixed(make_task, plan):
     }
 
 
-def test_overdue_first_then_by_deadline(officer_client, mixed):
+def test_overdue_first_then_open_work_by_deadline_then_closed_tasks(officer_client, mixed):
     response = officer_client.get(reverse("my_tasks"))
     assert response.status_code == 200
-    assert codes(response) == ["R-1", "R-2", "D-1", "Y-1", "P-1", "G-1"]
+    # The completed task (deadline 5 days ago) and the paused one wait at the end.
+    assert codes(response) == ["R-1", "R-2", "Y-1", "G-1", "D-1", "P-1"]
 
 
 def test_counts_per_colour_at_the_top(officer_client, mixed):
@@ -143,3 +144,13 @@ def test_province_officer_lists_a_commune_of_the_province_but_not_another(
 def test_login_required(client):
     response = client.get(reverse("my_tasks"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_tasks_without_a_colour_are_named_not_counted_and_explained(officer_client, mixed):
+    page = officer_client.get(reverse("my_tasks")).content.decode()
+    chip = re.search(r'class="chip none[^"]*".*?</a>', page, re.S).group(0)
+    assert "Không tính màu" in chip and "<strong>1</strong>" in chip
+    assert "nhiệm vụ được tính" not in page  # "no counted tasks: 1" said of a task count
+    # The explanation names the statuses the rules leave out.
+    assert "tạm dừng, đã hủy" in page
+    assert '<option value="none">Không tính màu</option>' in page

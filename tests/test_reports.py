@@ -303,6 +303,15 @@ def test_the_pdf_downloads_as_an_attachment_with_a_safe_name(ready_reports, clie
     assert len(body) == report.size and body.startswith(b"%PDF-")
 
 
+def test_the_report_page_folds_the_hash_away_for_auditors(ready_reports, client, tinh_officer):
+    client.force_login(tinh_officer)
+    report = ready_reports["nghe_an"]
+    page = client.get(f"/reports/{report.pk}/").content.decode()
+    details = page.index("<details")
+    assert details < page.index(report.sha256) < page.index("</details>", details)
+    assert page.count(report.sha256) == 1
+
+
 def test_a_report_that_is_not_ready_has_no_download(ready_reports, client, central_viewer):
     client.force_login(central_viewer)
     assert client.get(f"/reports/{ready_reports['quang_tri'].pk}/pdf/").status_code == 404

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tasks_app.actions.greening import greening_mark_stale
 from tasks_app.clock import local_today
-from tasks_app.models import Evidence, Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
+from tasks_app.models import Evidence, Membership, Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
 
 # Every field a person may edit on a task, in the order forms show them.
 EDITABLE_FIELDS = (
@@ -63,6 +63,13 @@ class EvidenceUpload:
     sha256: str
 
 
+def _author_unit_ids(author: User | None) -> set[int]:
+    """The units whose own people include `author`: a change by them is that unit reporting."""
+    if author is None:
+        return set()
+    return set(Membership.objects.filter(user=author).values_list("unit_id", flat=True))
+
+
 def _apply_completion_rules(task: Task) -> None:
     # "Completed" means the product is delivered: always 100%, and dated.
     if task.status == TaskStatus.COMPLETED:
@@ -85,6 +92,7 @@ def task_create(
     task.version = 1
     task.created_by = task.created_by or author
     task.created_at = task.updated_at = timezone.now()
+    task.last_own_update_at = task.created_at if task.lead_unit_id in _author_unit_ids(author) else None
     task.save(force_insert=True)
     if coordinating_units:
         task.coordinating_units.set(coordinating_units)
@@ -146,7 +154,10 @@ def task_change(
     if not (changes or status_changed or progress_changed or note or difficulties or evidence):
         return None
 
-    if changes:
+    # A completion date set or cleared by a change of status follows from that change
+    # (see _apply_completion_rules): it is recorded, but the change is still a status change.
+    edited = [name for name in changes if not (name == "completed_on" and status_changed)]
+    if edited:
         kind = UpdateKind.EDITED
     elif status_changed or progress_changed:
         kind = UpdateKind.PROGRESS
@@ -155,6 +166,8 @@ def task_change(
     task.version = current.version + 1
     task.updated_at = timezone.now()
     task.created_at, task.created_by_id = current.created_at, current.created_by_id
+    own = task.lead_unit_id in _author_unit_ids(author)
+    task.last_own_update_at = task.updated_at if own else current.last_own_update_at
     task.save()
     if kind != UpdateKind.NOTE:
         # A task moved to another unit leaves the old unit's figures stale too.
@@ -236,6 +249,8 @@ def task_cascade(
     parent = Task.objects.select_for_update().get(pk=parent.pk)
     already = set(parent.children.values_list("lead_unit_id", flat=True))
     now = timezone.now()
+    # Being given a task is not the commune reporting: its last own update stays as it was.
+    authors_units = _author_unit_ids(author)
     children = [
         Task(
             plan_id=parent.plan_id,
@@ -259,6 +274,7 @@ def task_cascade(
             created_by=author,
             created_at=now,
             updated_at=now,
+            last_own_update_at=now if commune.pk in authors_units else None,
         )
         for commune in communes
         if commune.pk not in already

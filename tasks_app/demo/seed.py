@@ -599,6 +599,11 @@ def _write_tasks(
     coordinators: dict[int, list[Unit]] | None = None,
 ) -> tuple[int, int]:
     rng = random.Random(len(tasks))
+    # Every recorded change is by the task's author: it is the unit's own update when the
+    # author is a member of the lead unit (see Task.last_own_update_at).
+    member_of = set(
+        Membership.objects.filter(user__in={a.pk for a in authors.values()}).values_list("user_id", "unit_id")
+    )
     for task, life in zip(tasks, lives, strict=True):
         task.status, task.progress, task.completed_on = (
             life.status,
@@ -610,6 +615,8 @@ def _write_tasks(
         task.created_at = _at(life.created, rng)
         task.updated_at = _at(life.steps[-1].day, rng) if life.steps else task.created_at
         task.created_by = authors[id(task)]
+        own = (task.created_by.pk, task.lead_unit.pk) in member_of
+        task.last_own_update_at = task.updated_at if own else None
     # Parents first: a child in the same batch needs its parent's id.
     created_ids = set()
     pending = list(tasks)

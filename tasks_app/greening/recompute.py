@@ -30,10 +30,18 @@ from django.db import connection
 
 from tasks_app.greening.counting import STATES, TaskSource, fence, fine_counts_sql
 from tasks_app.greening.rules import Rules, state_colour
-from tasks_app.models import STATE_COUNT_FIELDS, SUBTREE_COUNT_FIELDS, Colour, GreeningSnapshot, UnitKind
+from tasks_app.models import (
+    STATE_COUNT_FIELDS,
+    SUBTREE_COUNT_FIELDS,
+    Colour,
+    GreeningSnapshot,
+    Plan,
+    UnitKind,
+)
 
 SNAPSHOTS = GreeningSnapshot._meta.db_table
 UNITS = "tasks_app_unit"
+PLANS = Plan._meta.db_table
 CHANGES = "greening_changes"
 ALL, PLAN, GROUP = 0, 1, 2  # scope kinds as small integers while computing
 
@@ -147,6 +155,7 @@ def _changes_sql(
     only_targets = f" AND u.id IN ({target_list})" if targets is not None else ""
     ctes = [
         f"fine AS ({fine_sql})",
+        f"plan_scopes (plan_id, scope_plan) AS ({_plan_scopes_sql()})",
         f"own AS ({_own_sql()})",
         f"units AS (SELECT u.id, u.parent_id, u.kind, {_kind_code('u')} AS kind_code, p.kind AS parent_kind"
         f" FROM {UNITS} AS u LEFT JOIN {UNITS} AS p ON p.id = u.parent_id"
@@ -199,7 +208,7 @@ def _changes_sql(
     stale_scope = f" AND s.unit_id IN ({target_list})" if targets is not None else ""
     columns = ", ".join(("stored_id", "stale", "unit_id", "scope", *VALUE_COLUMNS))
     sql = (
-        f"WITH {', '.join(ctes)} INSERT INTO {CHANGES} ({columns})"
+        f"WITH RECURSIVE {', '.join(ctes)} INSERT INTO {CHANGES} ({columns})"
         f" SELECT s.id, FALSE, f.unit_id, f.scope, {final_values} FROM final AS f"
         " LEFT JOIN current_rows AS s ON s.unit_id = f.unit_id AND s.scope = f.scope"
         f" WHERE s.id IS NULL OR ({stored_values}) {differs} ({final_values})"
@@ -210,12 +219,24 @@ def _changes_sql(
     return sql, params
 
 
+def _plan_scopes_sql() -> str:
+    """Each plan with every plan it implements, directly or through others, itself
+    included (recursive; UNION, not UNION ALL, so a loop of `implements` ends)."""
+    return (
+        f"SELECT id, id FROM {PLANS}"
+        f" UNION SELECT s.plan_id, p.implements_id FROM plan_scopes AS s"
+        f" JOIN {PLANS} AS p ON p.id = s.scope_plan WHERE p.implements_id IS NOT NULL"
+    )
+
+
 def _own_sql() -> str:
-    """The fine counts summed per unit and scope: all tasks, each plan, each group."""
+    """The fine counts summed per unit and scope: all tasks, each plan (a task counts in
+    its plan and in every plan that plan implements), each group."""
     sums = ", ".join(f"CAST(SUM({c}) AS INTEGER) AS {c}" for c in (*COUNTS, "n_overdue_key"))
     return (
         f"SELECT g_unit AS unit_id, {ALL} AS skind, 0 AS sobj, {sums} FROM fine GROUP BY g_unit"
-        f" UNION ALL SELECT g_unit, {PLAN}, g_plan, {sums} FROM fine GROUP BY g_unit, g_plan"
+        f" UNION ALL SELECT g_unit, {PLAN}, ps.scope_plan, {sums} FROM fine"
+        " JOIN plan_scopes AS ps ON ps.plan_id = fine.g_plan GROUP BY g_unit, ps.scope_plan"
         f" UNION ALL SELECT g_unit, {GROUP}, g_group, {sums} FROM fine"
         " WHERE g_group IS NOT NULL GROUP BY g_unit, g_group"
     )

@@ -60,11 +60,17 @@ def _percent(value: Fraction | None) -> Decimal | None:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def scope_counts(own: OwnCounts) -> dict[tuple[int, str], tuple[int, ...]]:
-    """Per (unit, scope) counts: all tasks, each plan, each task group."""
+def scope_counts(
+    own: OwnCounts, plans_implemented: dict[int, frozenset[int]] | None = None
+) -> dict[tuple[int, str], tuple[int, ...]]:
+    """Per (unit, scope) counts: all tasks, each plan, each task group. A task counts in its
+    plan's scope and in the scope of every plan that one implements (`plans_implemented`,
+    see models.plans_implemented_by): a province plan rolls up into the central plan."""
+    plans_implemented = plans_implemented or {}
     totals: dict[tuple[int, str], list[int]] = {}
     for (unit_id, plan_id, group_id), counts in own.items():
-        keys = [(unit_id, ALL), (unit_id, scope_key("plan", plan_id))]
+        keys = [(unit_id, ALL)]
+        keys += [(unit_id, scope_key("plan", p)) for p in plans_implemented.get(plan_id, {plan_id})]
         if group_id is not None:
             keys.append((unit_id, scope_key("group", group_id)))
         for key in keys:

@@ -11,6 +11,7 @@ import datetime
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
@@ -71,17 +72,83 @@ class Rules:
 # --- Task state ---------------------------------------------------------------------
 
 
-def _is_behind(
+class Rule(StrEnum):
+    """Which rule decided a task's state: its sentence says this rule, and no other."""
+
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    COMPLETED_BY_DEADLINE = "completed_by_deadline"
+    COMPLETED_AFTER_DEADLINE = "completed_after_deadline"
+    PAST_DEADLINE = "past_deadline"
+    NOT_STARTED_PAST_GRACE = "not_started_past_grace"
+    NOT_STARTED_TIME_AHEAD = "not_started_time_ahead"
+    NOT_STARTED_NEAR_DEADLINE = "not_started_near_deadline"
+    NOT_STARTED_WITHIN_GRACE = "not_started_within_grace"
+    TIME_AHEAD_OF_PROGRESS = "time_ahead_of_progress"
+    NEAR_DEADLINE_LOW_PROGRESS = "near_deadline_low_progress"
+    ON_SCHEDULE = "on_schedule"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: TaskState
+    rule: Rule
+
+
+def _behind_rule(
     *, progress: int, start: datetime.date, deadline: datetime.date, on: datetime.date, rules: Rules
-) -> bool:
-    """Time elapsed runs ahead of progress by more than the tolerance, or the deadline
-    is near and progress is low. Only asked for open tasks with on <= deadline."""
+) -> str | None:
+    """Why an open task is behind on `on` (<= deadline): "time" when the time elapsed runs
+    ahead of progress by more than the tolerance, "near" when the deadline is near and
+    progress is low, None when it is not behind."""
     span = (deadline - start).days
     elapsed = (on - start).days
     # elapsed/span*100 - progress > tolerance, multiplied out to stay in integers.
-    by_time = elapsed * 100 > (progress + rules.behind_tolerance_pp) * span
-    near = (deadline - on).days <= rules.near_deadline_days and progress < rules.near_deadline_min_progress
-    return by_time or near
+    if elapsed * 100 > (progress + rules.behind_tolerance_pp) * span:
+        return "time"
+    if (deadline - on).days <= rules.near_deadline_days and progress < rules.near_deadline_min_progress:
+        return "near"
+    return None
+
+
+def task_verdict(
+    *,
+    status: str,
+    progress: int,
+    start_date: datetime.date,
+    deadline: datetime.date,
+    completed_on: datetime.date | None,
+    on: datetime.date,
+    rules: Rules,
+) -> Verdict:
+    """The reference implementation: the task's state and the rule that decided it. The
+    first rule that matches wins (docs/greening.md, section 1)."""
+    if status == TaskStatus.PAUSED:
+        return Verdict(TaskState.PAUSED, Rule.PAUSED)
+    if status in (TaskStatus.CANCELLED, TaskStatus.WITHDRAWN):
+        # A withdrawn copy is never read by the counts (task_source leaves it out); if
+        # asked, it is not counted, as a cancelled task is.
+        return Verdict(TaskState.CANCELLED, Rule.CANCELLED)
+    if status == TaskStatus.COMPLETED:
+        if completed_on is not None and completed_on <= deadline:
+            return Verdict(TaskState.COMPLETED_ON_TIME, Rule.COMPLETED_BY_DEADLINE)
+        return Verdict(TaskState.COMPLETED_LATE, Rule.COMPLETED_AFTER_DEADLINE)
+    if on > deadline:
+        return Verdict(TaskState.OVERDUE, Rule.PAST_DEADLINE)
+    behind = _behind_rule(progress=progress, start=start_date, deadline=deadline, on=on, rules=rules)
+    if status == TaskStatus.NOT_STARTED:
+        if (on - start_date).days > rules.not_started_grace_days:
+            return Verdict(TaskState.NOT_STARTED_LATE, Rule.NOT_STARTED_PAST_GRACE)
+        if behind == "time":
+            return Verdict(TaskState.NOT_STARTED_LATE, Rule.NOT_STARTED_TIME_AHEAD)
+        if behind == "near":
+            return Verdict(TaskState.NOT_STARTED_LATE, Rule.NOT_STARTED_NEAR_DEADLINE)
+        return Verdict(TaskState.NOT_STARTED_ON_TIME, Rule.NOT_STARTED_WITHIN_GRACE)
+    if behind == "time":
+        return Verdict(TaskState.BEHIND_SCHEDULE, Rule.TIME_AHEAD_OF_PROGRESS)
+    if behind == "near":
+        return Verdict(TaskState.BEHIND_SCHEDULE, Rule.NEAR_DEADLINE_LOW_PROGRESS)
+    return Verdict(TaskState.ON_TRACK, Rule.ON_SCHEDULE)
 
 
 def task_state(
@@ -94,23 +161,16 @@ def task_state(
     on: datetime.date,
     rules: Rules,
 ) -> TaskState:
-    """The reference implementation. The first rule that matches wins."""
-    if status == TaskStatus.PAUSED:
-        return TaskState.PAUSED
-    if status in (TaskStatus.CANCELLED, TaskStatus.WITHDRAWN):
-        # A withdrawn copy is never read by the counts (task_source leaves it out); if
-        # asked, it is not counted, as a cancelled task is.
-        return TaskState.CANCELLED
-    if status == TaskStatus.COMPLETED:
-        on_time = completed_on is not None and completed_on <= deadline
-        return TaskState.COMPLETED_ON_TIME if on_time else TaskState.COMPLETED_LATE
-    if on > deadline:
-        return TaskState.OVERDUE
-    behind = _is_behind(progress=progress, start=start_date, deadline=deadline, on=on, rules=rules)
-    if status == TaskStatus.NOT_STARTED:
-        late = (on - start_date).days > rules.not_started_grace_days or behind
-        return TaskState.NOT_STARTED_LATE if late else TaskState.NOT_STARTED_ON_TIME
-    return TaskState.BEHIND_SCHEDULE if behind else TaskState.ON_TRACK
+    """The task's state: the verdict without its reason."""
+    return task_verdict(
+        status=status,
+        progress=progress,
+        start_date=start_date,
+        deadline=deadline,
+        completed_on=completed_on,
+        on=on,
+        rules=rules,
+    ).state
 
 
 def state_colour(state: str, rules: Rules) -> str | None:

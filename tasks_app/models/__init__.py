@@ -13,7 +13,14 @@ from tasks_app.models.greening import (
     SnapshotScope,
     TaskState,
 )
-from tasks_app.models.plans import DocumentType, Plan, PlanPhase, TaskGroup
+from tasks_app.models.plans import (
+    DocumentType,
+    Plan,
+    PlanPhase,
+    TaskGroup,
+    plan_scope_ids,
+    plans_implemented_by,
+)
 from tasks_app.models.tasks import OPEN_STATUSES, Evidence, Task, TaskStatus, TaskUpdate, UpdateKind
 from tasks_app.models.units import (
     COMMUNE_DIVISION_TYPES,
@@ -57,4 +64,6 @@ __all__ = [
     "UnitKind",
     "UpdateKind",
     "User",
+    "plan_scope_ids",
+    "plans_implemented_by",
 ]

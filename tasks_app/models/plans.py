@@ -55,6 +55,27 @@ class Plan(models.Model):
         return self.code
 
 
+def plans_implemented_by() -> dict[int, frozenset[int]]:
+    """Each plan with the plans it carries out, directly or through others, itself included:
+    its tasks count in each of those plans' scopes. (A loop of `implements` ends where it
+    closes.) Plans are few, so this reads them all at once."""
+    parent = dict(Plan.objects.values_list("pk", "implements_id"))
+    result = {}
+    for plan_id in parent:
+        chain, current = {plan_id}, parent[plan_id]
+        while current is not None and current not in chain:
+            chain.add(current)
+            current = parent.get(current)
+        result[plan_id] = frozenset(chain)
+    return result
+
+
+def plan_scope_ids(plan_id: int) -> frozenset[int]:
+    """The plans whose tasks a filter on `plan_id` includes: the plan and every plan that
+    implements it, directly or through others."""
+    return frozenset(pid for pid, implemented in plans_implemented_by().items() if plan_id in implemented)
+
+
 class PlanPhase(models.Model):
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="phases")
     name = models.CharField(_("name"), max_length=200)

@@ -1,4 +1,7 @@
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
@@ -102,6 +105,10 @@ class Task(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    # The last change made by a member of the lead unit: what "the unit's last update" and
+    # "quiet units" are about. A province creating or cascading the task is not the unit
+    # reporting. Kept by the actions layer; empty until the unit's own people write.
+    last_own_update_at = models.DateTimeField(_("last update by the lead unit"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("task")
@@ -112,8 +119,9 @@ class Task(models.Model):
             models.Index(fields=["lead_unit", "deadline"], name="task_lead_deadline_idx"),
             models.Index(fields=["plan", "task_group"], name="task_plan_group_idx"),
             models.Index(fields=["status", "deadline"], name="task_status_deadline_idx"),
-            # A unit's last change, read per commune by the dashboards: one probe each.
-            models.Index(fields=["lead_unit", "updated_at"], name="task_lead_updated_idx"),
+            # A unit's last update by its own people, read per commune by the dashboards:
+            # one probe each.
+            models.Index(fields=["lead_unit", "last_own_update_at"], name="task_lead_own_update_idx"),
             # The oldest overdue tasks of a province, in the bottlenecks' order: a scan of
             # this index stops after a few hundred rows instead of sorting thousands.
             models.Index(
@@ -175,6 +183,26 @@ class UpdateKind(models.TextChoices):
     RETURNED = "returned", _("Returned for more work")
 
 
+# What the history calls each kind of change: the one mapping from an update to its name.
+# Keys are an UpdateKind value, or one of the finer events TaskUpdate.timeline_event tells
+# apart within a kind. A new kind of update adds its label here.
+TIMELINE_LABELS = {
+    UpdateKind.CREATED.value: _("Created"),
+    "assigned": _("Assigned from a higher unit's task"),
+    "completed": _("Completed"),
+    "submitted": _("Submitted for approval"),
+    "status": _("Status changed"),
+    UpdateKind.PROGRESS.value: _("Progress reported"),
+    UpdateKind.EDITED.value: _("Details edited"),
+    "evidence": _("Evidence added"),
+    UpdateKind.NOTE.value: _("Note added"),
+    UpdateKind.PARENT_EDITED.value: _("Details changed with the parent task"),
+    UpdateKind.WITHDRAWN.value: _("Withdrawn by the assigning unit"),
+    UpdateKind.APPROVED.value: _("Completion approved"),
+    UpdateKind.RETURNED.value: _("Returned for more work"),
+}
+
+
 class TaskUpdate(models.Model):
     """Append-only history: one row per change to a task. Rows are never edited
     (a database trigger refuses UPDATE) and never deleted through the app."""
@@ -229,6 +257,64 @@ class TaskUpdate(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise TypeError("TaskUpdate is append-only; record a new update instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def timeline_event(self) -> str:
+        """What this change was, finer than its kind: a progress report that completed
+        the task is a completion, a note that brought files is evidence."""
+        if self.kind == UpdateKind.CREATED:
+            # Loaded through task.updates, the task is already in memory: no query.
+            return "assigned" if self.task.parent_id else UpdateKind.CREATED.value
+        # Before the actions layer knew better, a completion was stored as an edit because
+        # its completion date changed with it: named by its status change all the same.
+        follows_status = set(self.changes) <= {"completed_on"}
+        status_kinds = (UpdateKind.PROGRESS, UpdateKind.EDITED)
+        if self.kind in status_kinds and follows_status and self.status_before != self.status_after:
+            if self.status_after == TaskStatus.COMPLETED:
+                return "completed"
+            if self.status_after == TaskStatus.AWAITING_APPROVAL:
+                return "submitted"
+            return "status"
+        if self.kind == UpdateKind.NOTE and self.evidence.all():
+            return "evidence"
+        return self.kind
+
+    @property
+    def timeline_label(self) -> str:
+        event = self.timeline_event
+        return TIMELINE_LABELS.get(event) or TIMELINE_LABELS.get(self.kind) or self.get_kind_display()
+
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """The recorded field changes as (field name, before, after), in words: dates as
+        dd/mm/yyyy, yes/no, lists joined, "–" for nothing."""
+        rows = []
+        for name, values in self.changes.items():
+            try:
+                field = Task._meta.get_field(name)
+            except FieldDoesNotExist:  # a field since removed: show what was recorded
+                field, label = None, name
+            else:
+                label = str(field.verbose_name)
+            before, after = [*values, None, None][:2] if isinstance(values, list) else (None, values)
+            rows.append((label, _change_value(field, before), _change_value(field, after)))
+        return rows
+
+
+def _change_value(field, value) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    if field is not None and field.choices and not field.is_relation:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:

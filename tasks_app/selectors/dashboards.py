@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ from tasks_app.models import (
     TaskUpdate,
     Unit,
     UnitKind,
+    plan_scope_ids,
 )
 from tasks_app.selectors.greening import ColourExplanation, explain_unit_colour
 from tasks_app.selectors.tasks import COLOUR_ORDER
@@ -105,6 +106,34 @@ def figures_date(unit: Unit, requested: datetime.date | None) -> datetime.date:
         .first()
     )
     return latest or today
+
+
+@dataclass(frozen=True)
+class FigureDays:
+    """The dates a unit's board has figures for (snapshots of all its tasks): the date
+    picker offers first to last, and a date in a gap is refused naming its neighbours."""
+
+    unit: Unit
+    first: datetime.date | None
+    last: datetime.date | None
+
+    def has(self, day: datetime.date) -> bool:
+        return GreeningSnapshot.objects.filter(unit=self.unit, scope=ALL, on_date=day).exists()
+
+    def nearest(self, day: datetime.date) -> list[datetime.date]:
+        """The closest dates with figures before and after `day` (each when there is one)."""
+        dates = GreeningSnapshot.objects.filter(unit=self.unit, scope=ALL).values_list("on_date", flat=True)
+        before = dates.filter(on_date__lt=day).order_by("-on_date").first()
+        after = dates.filter(on_date__gt=day).order_by("on_date").first()
+        return [d for d in (before, after) if d is not None]
+
+
+def figure_days(unit: Unit | None) -> FigureDays:
+    """The dates with figures for `unit`'s board (None: the national board)."""
+    unit = unit or Unit.objects.get(kind=UnitKind.CENTRAL)
+    dates = GreeningSnapshot.objects.filter(unit=unit, scope=ALL).order_by()
+    span = dates.aggregate(first=Min("on_date"), last=Max("on_date"))
+    return FigureDays(unit=unit, first=span["first"], last=span["last"])
 
 
 def figures_pending(unit: Unit) -> bool:
@@ -294,7 +323,8 @@ def bottlenecks(
         result.due_soon.append(_bottleneck(row, fields, row["greening_state"]))
     quiet = sorted(
         (row for row in silent_units if row.silent),
-        key=lambda row: (row.last_update, row.unit.name),
+        # Never reported first, then the longest quiet.
+        key=lambda row: (row.last_update is not None, row.last_update or 0, row.unit.name),
     )
     result.silent, result.silent_total = quiet[:BOTTLENECK_ROWS], len(quiet)
     return result
@@ -327,8 +357,8 @@ def _bottleneck_queries(
         rows = rows.filter(**{f"{cols.lead_unit}__in": unit_ids})
     if filters.group is not None:
         rows = rows.filter(**{cols.task_group: filters.group.pk})
-    elif filters.plan is not None:
-        rows = rows.filter(**{cols.plan: filters.plan.pk})
+    elif filters.plan is not None:  # with the plans implementing it, as the snapshots count
+        rows = rows.filter(**{f"{cols.plan}__in": plan_scope_ids(filters.plan.pk)})
     day = Value(on)
     due_window = {
         f"{cols.deadline}__gte": on,
@@ -365,13 +395,19 @@ def _bottleneck(row: dict, fields: dict[str, str], state: str) -> BottleneckTask
 
 
 def last_updates(units: QuerySet[Unit], *, on: datetime.date) -> QuerySet[Unit]:
-    """`units` with `last_update`: when a task they lead last changed, by the end of `on`.
+    """`units` with `last_update`: when the unit's own people (its members) last changed a
+    task it leads, by the end of `on`; and `has_older_tasks`: whether it was given a task
+    before the quiet window, so it had something to report in it.
 
-    Today that is the newest task's updated_at, one index probe per unit on (lead unit,
-    updated at); a past date asks the recorded updates instead."""
+    A higher unit creating or cascading a task is not the unit reporting, so it does not
+    count (otherwise one province cascade makes every commune look active). Today that is
+    the newest Task.last_own_update_at, one index probe per unit on (lead unit, last own
+    update); a past date asks the recorded updates whose author is a member of the unit."""
     if on >= local_today():
         newest = (
-            Task.objects.filter(lead_unit=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
+            Task.objects.filter(lead_unit=OuterRef("pk"), last_own_update_at__isnull=False)
+            .order_by("-last_own_update_at")
+            .values("last_own_update_at")[:1]
         )
     else:
         # The newest as a MAX over the unit's tasks, not ORDER BY created_at LIMIT 1: for
@@ -379,21 +415,27 @@ def last_updates(units: QuerySet[Unit], *, on: datetime.date) -> QuerySet[Unit]:
         # each update's task until it finds one of the unit's (3 s for a province's 168
         # communes at 1M tasks); the MAX reads (task, created_at) per task (0.2 s).
         newest = (
-            TaskUpdate.objects.filter(task__lead_unit=OuterRef("pk"), created_at__lt=end_of_day(on))
+            TaskUpdate.objects.filter(
+                task__lead_unit=OuterRef("pk"),
+                created_at__lt=end_of_day(on),
+                author__memberships__unit=OuterRef("pk"),
+            )
             .order_by()
             .values("task__lead_unit")
             .annotate(newest=Max("created_at"))
             .values("newest")
         )
-    return units.annotate(last_update=Subquery(newest))
+    window_start = end_of_day(on) - datetime.timedelta(days=SILENT_AFTER_DAYS)
+    older = Task.objects.filter(lead_unit=OuterRef("pk"), created_at__lt=window_start)
+    return units.annotate(last_update=Subquery(newest), has_older_tasks=Exists(older))
 
 
-def _is_silent(last_update: datetime.datetime | None, *, on: datetime.date) -> bool:
-    """A unit with tasks whose last change is 7 days or more before the end of `on`. (A
-    unit with no task at all has nothing to report and is not counted as quiet.)"""
-    return last_update is not None and last_update < end_of_day(on) - datetime.timedelta(
-        days=SILENT_AFTER_DAYS
-    )
+def _is_silent(unit: Unit, *, on: datetime.date) -> bool:
+    """Quiet: the unit had a task before the last 7 days up to the end of `on`, and its
+    own people changed nothing in those 7 days (or ever). A unit with no task, or whose
+    first task is newer than that, has had nothing to report yet."""
+    window_start = end_of_day(on) - datetime.timedelta(days=SILENT_AFTER_DAYS)
+    return unit.has_older_tasks and (unit.last_update is None or unit.last_update < window_start)
 
 
 # --- The boards ------------------------------------------------------------------------------
@@ -542,7 +584,7 @@ def province_board(
     rows = _figures_of(communes, on=on, scope=filters.scope)
     for row in rows:
         row.last_update = row.unit.last_update
-        row.silent = _is_silent(row.last_update, on=on)
+        row.silent = _is_silent(row.unit, on=on)
     figures = UnitFigures(unit=province, snapshot=_snapshot(province, on=on, scope=filters.scope))
     board = _unit_board(
         figures, filters, policy=policy, on=on, quiet_candidates=rows, reasons_shown=BOTTLENECK_ROWS
@@ -558,7 +600,7 @@ def commune_board(commune: Unit, filters: BoardFilters, *, policy: GreeningPolic
         unit=unit,
         snapshot=_snapshot(unit, on=on, scope=filters.scope),
         last_update=unit.last_update,
-        silent=_is_silent(unit.last_update, on=on),
+        silent=_is_silent(unit, on=on),
     )
     return _unit_board(figures, filters, policy=policy, on=on, quiet_candidates=[figures], reasons_shown=20)
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from tasks_app.greening.rules import Rules, state_colour, task_state, task_state_expression
+from tasks_app.greening.rules import Rules, state_colour, task_state_expression
 from tasks_app.models import (
     OPEN_STATUSES,
     Colour,
@@ -20,11 +22,33 @@ from tasks_app.models import (
     TaskStatus,
     TaskUpdate,
     Unit,
+    plan_scope_ids,
+    plans_implemented_by,
 )
-from tasks_app.selectors.greening import TaskReason
+from tasks_app.selectors.greening import TaskReason, task_reason
 
 TASKS_PER_PAGE = 25
 COLOUR_ORDER = (Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.NONE)
+# A task has no colour when it is not counted (paused, cancelled). Colour.NONE's own label,
+# "no counted tasks", speaks of a unit; said of a count of tasks it contradicts itself.
+TASK_COLOUR_LABELS = {
+    Colour.RED.value: Colour.RED.label,
+    Colour.YELLOW.value: Colour.YELLOW.label,
+    Colour.GREEN.value: Colour.GREEN.label,
+    Colour.NONE.value: gettext_lazy("Not counted for colour"),
+}
+
+
+def task_colour_choices() -> list[tuple[str, str]]:
+    return [(colour.value, TASK_COLOUR_LABELS[colour.value]) for colour in COLOUR_ORDER]
+
+
+def not_counted_explanation(rules: Rules) -> str:
+    """Which tasks are not counted for colour, from the rules themselves."""
+    statuses = [TaskStatus(state).label for state in states_of_colour(Colour.NONE, rules)]
+    return _("Not counted for colour: %(statuses)s tasks, which count neither for nor against the unit.") % {
+        "statuses": ", ".join(str(label).lower() for label in statuses)
+    }
 
 
 def states_of_colour(colour: str, rules: Rules) -> list[str]:
@@ -80,7 +104,8 @@ def task_list(
     rules: Rules,
     page_number: int | str = 1,
 ) -> TaskList:
-    """Filtered tasks, overdue first and then by deadline, with a count per colour.
+    """Filtered tasks, overdue first, then open work by deadline, then the closed ones
+    (completed, paused, cancelled), with a count per colour.
 
     The colour counts apply every filter except the colour itself, so each count says what
     choosing that colour would show."""
@@ -94,8 +119,8 @@ def task_list(
     else:
         # Withdrawn copies are no longer the unit's work; the status filter still finds them.
         tasks = tasks.exclude(status=TaskStatus.WITHDRAWN)
-    if filters.plan:
-        tasks = tasks.filter(plan_id=filters.plan)
+    if filters.plan:  # with the plans that implement it, as the boards count a plan
+        tasks = tasks.filter(plan_id__in=plan_scope_ids(filters.plan))
     if filters.task_group:
         tasks = tasks.filter(task_group_id=filters.task_group)
     if filters.due_within_days is not None:
@@ -111,10 +136,12 @@ def task_list(
         tasks = tasks.filter(greening_state__in=states_of_colour(filters.colour, rules))
     ordered = (
         tasks.annotate(
-            # The same as the state being "overdue", without repeating the state's CASE.
-            overdue_first=Case(
+            # Open work first, overdue (the state "overdue", without repeating the state's
+            # CASE) ahead of the rest; completed, paused and cancelled tasks at the end.
+            work_order=Case(
                 When(Q(status__in=OPEN_STATUSES, deadline__lt=on), then=Value(0)),
-                default=Value(1),
+                When(status__in=OPEN_STATUSES, then=Value(1)),
+                default=Value(2),
                 output_field=IntegerField(),
             )
         )
@@ -131,7 +158,7 @@ def task_list(
             "task_group__number",
             "task_group__name",
         )
-        .order_by("overdue_first", "deadline", "code", "pk")
+        .order_by("work_order", "deadline", "code", "pk")
     )
     total = counts[filters.colour] if filters.colour else sum(counts.values())
     paginator = Paginator(ordered, TASKS_PER_PAGE)
@@ -142,8 +169,12 @@ def task_list(
 
 
 def filter_choices(tasks: QuerySet[Task]) -> tuple[list[Plan], list[TaskGroup]]:
-    """The plans and task groups the user's tasks belong to, for the filter menus."""
-    plans = list(Plan.objects.filter(pk__in=tasks.values("plan_id")).order_by("-issue_date", "code"))
+    """The plans and task groups the user's tasks belong to, for the filter menus, with
+    the higher plans those plans implement (filtering by one includes the plans below)."""
+    implemented = plans_implemented_by()
+    own = set(tasks.order_by().values_list("plan_id", flat=True).distinct())
+    wanted = set().union(*(implemented.get(plan_id, {plan_id}) for plan_id in own)) if own else set()
+    plans = list(Plan.objects.filter(pk__in=wanted).order_by("-issue_date", "code"))
     groups = list(
         TaskGroup.objects.filter(pk__in=tasks.values("task_group_id"))
         .select_related("plan")
@@ -156,8 +187,12 @@ def filter_choices(tasks: QuerySet[Task]) -> tuple[list[Plan], list[TaskGroup]]:
 
 
 def task_colour_reason(task: Task, *, on: datetime.date, rules: Rules) -> TaskReason:
-    """The task's state and colour on `on`, with the figures that explain it."""
-    state = task_state(
+    """The task's state and colour on `on`, with the rule and the figures that explain it."""
+    return task_reason(
+        task_id=task.pk,
+        code=task.code,
+        title=task.title,
+        is_key=task.is_key,
         status=task.status,
         progress=task.progress,
         start_date=task.start_date,
@@ -165,29 +200,6 @@ def task_colour_reason(task: Task, *, on: datetime.date, rules: Rules) -> TaskRe
         completed_on=task.completed_on,
         on=on,
         rules=rules,
-    )
-    extra: dict = {}
-    if state == TaskState.OVERDUE:
-        extra["days_late"] = (on - task.deadline).days
-    elif state == TaskState.COMPLETED_LATE and task.completed_on:
-        extra["days_late"] = (task.completed_on - task.deadline).days
-    elif state in (TaskState.BEHIND_SCHEDULE, TaskState.NOT_STARTED_LATE, TaskState.ON_TRACK):
-        planned = (task.deadline - task.start_date).days
-        elapsed = max((on - task.start_date).days, 0)
-        extra["elapsed_percent"] = 100 if planned == 0 else min(100, elapsed * 100 // planned)
-        extra["behind_by_pp"] = max(extra["elapsed_percent"] - task.progress, 0)
-        if state == TaskState.NOT_STARTED_LATE:
-            extra["days_since_start"] = elapsed
-    return TaskReason(
-        task_id=task.pk,
-        code=task.code,
-        title=task.title,
-        state=state,
-        colour=state_colour(state, rules),
-        is_key=task.is_key,
-        deadline=task.deadline,
-        progress=task.progress,
-        **extra,
     )
 
 
@@ -224,14 +236,26 @@ CHILDREN_SHOWN = 30
 UPDATES_SHOWN = 100
 
 
-def task_page(task_id: int, *, on: datetime.date, rules: Rules) -> TaskPage:
+def task_page(task_id: int, *, on: datetime.date, rules: Rules, with_history: bool = True) -> TaskPage:
+    """Everything the task page shows. Without `with_history` (a unit reading the task its
+    own copy was assigned from), only the task itself: no updates, no other units' copies."""
     task = Task.objects.select_related(
-        "plan", "task_group", "phase", "lead_unit", "responsible_user", "created_by", "parent"
+        "plan__issuing_unit",
+        "task_group",
+        "phase",
+        "lead_unit",
+        "responsible_user",
+        "created_by",
+        "parent__lead_unit",
     ).get(pk=task_id)
-    updates = list(
-        task.updates.select_related("author")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("id")))
-        .order_by("-version")[:UPDATES_SHOWN]
+    updates = (
+        list(
+            task.updates.select_related("author")
+            .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("id")))
+            .order_by("-version")[:UPDATES_SHOWN]
+        )
+        if with_history
+        else []
     )
     page = TaskPage(
         task=task,
@@ -240,6 +264,8 @@ def task_page(task_id: int, *, on: datetime.date, rules: Rules) -> TaskPage:
         updates=updates,
         days_left=(task.deadline - on).days if task.status in OPEN_STATUSES and task.deadline >= on else None,
     )
+    if not with_history:
+        return page
     assigned = task.children.exclude(status=TaskStatus.WITHDRAWN)
     page.children_withdrawn = task.children.filter(status=TaskStatus.WITHDRAWN).count()
     children = with_states(assigned, on=on, rules=rules)

@@ -29,6 +29,14 @@ def state_label(state: str) -> str:
 
 
 @register.filter
+def task_colour_label(colour: str) -> str:
+    """A task's colour by name ("not counted for colour" for paused and cancelled tasks)."""
+    from tasks_app.selectors.tasks import TASK_COLOUR_LABELS
+
+    return TASK_COLOUR_LABELS.get(colour, colour)
+
+
+@register.filter
 def without_param(query: str, name: str) -> str:
     """The query string without one parameter (and without the page, which it resets)."""
     return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in (name, "page")])

@@ -23,6 +23,7 @@ from tasks_app.selectors.dashboards import (
     board_groups,
     board_plans,
     commune_board,
+    figure_days,
     national_board,
     province_board,
     unit_reason,
@@ -135,7 +136,7 @@ def _filter_form(request: HttpRequest, *, unit: Unit | None) -> BoardFilterForm:
     chosen = request.GET.get("plan", "")
     plan = next((p for p in plans if str(p.pk) == chosen), None)
     # A bad value shows its error next to the field and is left out of the figures.
-    return BoardFilterForm(request.GET, plans=plans, groups=list(board_groups(plan)))
+    return BoardFilterForm(request.GET, plans=plans, groups=list(board_groups(plan)), days=figure_days(unit))
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, board_pending: bool) -> HttpResponse:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tasks_app.access import (
     LEADER_ROLES,
     get_task_for_user,
+    get_task_grant,
     may_approve,
     may_edit_details,
     may_withdraw,
@@ -153,12 +154,12 @@ def task_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    task, access = get_task_for_user(request.user, pk)
+    task, grant = get_task_grant(request.user, pk)
     if not may_approve(request.user, task):
         raise PermissionDenied
     form = ApprovalForm(request.POST)
     if not form.is_valid():
-        return render_task_page(request, task, access, status=422, approval_form=form)
+        return render_task_page(request, task, grant, status=422, approval_form=form)
     data = form.cleaned_data
     try:
         if data["decision"] == APPROVE:
@@ -171,7 +172,7 @@ def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return render_task_page(
             request,
             conflict.current,
-            access,
+            grant,
             status=409,
             approval_form=kept,
             approval_conflict=conflict.since,

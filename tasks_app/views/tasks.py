@@ -16,13 +16,17 @@ from django.views.decorators.vary import vary_on_headers
 
 from tasks_app.access import (
     TaskAccess,
+    TaskGrant,
     creatable_units,
     get_task_for_user,
+    get_task_grant,
     may_approve,
     may_cascade,
     may_edit_details,
+    may_see_task_history,
     may_withdraw,
     own_unit_tasks,
+    task_access,
     tasks_to_approve,
     user_scope,
     visible_tasks,
@@ -39,10 +43,17 @@ from tasks_app.forms import (
     kept_evidence_token,
 )
 from tasks_app.greening.rules import Rules
-from tasks_app.models import Evidence, GreeningPolicy, Plan, Task, TaskStatus, Unit, UnitKind
+from tasks_app.models import Colour, Evidence, GreeningPolicy, Plan, Task, TaskStatus, Unit, UnitKind
 from tasks_app.selectors.greening import current_policy, current_rules
 from tasks_app.selectors.lifecycle import last_decision, my_task_notices
-from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, filter_choices, task_list, task_page
+from tasks_app.selectors.tasks import (
+    COLOUR_ORDER,
+    TaskFilters,
+    filter_choices,
+    not_counted_explanation,
+    task_list,
+    task_page,
+)
 
 # --- My tasks ------------------------------------------------------------------------------
 
@@ -65,9 +76,8 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     # Another unit's tasks, or a cascaded task's copies, come from everything the user may see.
     tasks = visible_tasks(user) if filters.unit or filters.parent else own
     today = local_today()
-    listing = task_list(
-        tasks, filters=filters, on=today, rules=current_rules(), page_number=request.GET.get("page", 1)
-    )
+    rules = current_rules()
+    listing = task_list(tasks, filters=filters, on=today, rules=rules, page_number=request.GET.get("page", 1))
     partial = bool(request.htmx and not request.htmx.boosted)
     query = request.GET.copy()
     query.pop("page", None)
@@ -83,6 +93,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "colour_links": colour_links,
         "active_colour": filters.colour,
+        "not_counted_note": not_counted_explanation(rules) if listing.colour_counts[Colour.NONE] else "",
         "can_create": bool(scope.creating_unit_ids),
         "own_unit_ids": scope.unit_ids,
         # Above the results, so not in the partial an htmx filter change swaps.
@@ -99,9 +110,11 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 
 def _live_context(
-    request: HttpRequest, task_id: int, access: TaskAccess, policy: GreeningPolicy, **extra
+    request: HttpRequest, task_id: int, grant: TaskGrant, policy: GreeningPolicy, **extra
 ) -> dict:
-    page = task_page(task_id, on=local_today(), rules=Rules.from_policy(policy))
+    access = grant.access
+    with_history = may_see_task_history(access)
+    page = task_page(task_id, on=local_today(), rules=Rules.from_policy(policy), with_history=with_history)
     form = extra.pop("form", None)
     if form is None and access >= TaskAccess.NOTE:
         form = TaskUpdateForm(task=page.task, access=access, completion_proof=policy.completion_proof)
@@ -109,6 +122,12 @@ def _live_context(
         "page": page,
         "task": page.task,
         "access": access,
+        "access_hint": grant.hint,
+        # A link only where it opens: a commune reading its province's task may not open
+        # the central task above that one.
+        "parent_link": page.task.parent is not None
+        and task_access(request.user, page.task.parent) != TaskAccess.NONE,
+        "with_history": with_history,
         "can_edit": access >= TaskAccess.EDIT,
         "form": form,
         "kept_tokens": [(item, kept_evidence_token(item)) for item in getattr(form, "kept", [])],
@@ -132,9 +151,9 @@ def lifecycle_context(user, task: Task, *, approval_form: ApprovalForm | None = 
     }
 
 
-def render_task_page(request: HttpRequest, task: Task, access: TaskAccess, *, status: int = 200, **extra):
+def render_task_page(request: HttpRequest, task: Task, grant: TaskGrant, *, status: int = 200, **extra):
     """The task page (or its live part, for htmx), with `extra` in its context."""
-    context = _live_context(request, task.pk, access, current_policy(), **extra)
+    context = _live_context(request, task.pk, grant, current_policy(), **extra)
     return _render_live(request, context, status=status)
 
 
@@ -142,8 +161,8 @@ def render_task_page(request: HttpRequest, task: Task, access: TaskAccess, *, st
 @require_GET
 @vary_on_headers("HX-Request")
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task, access = get_task_for_user(request.user, pk)
-    context = _live_context(request, task.pk, access, current_policy())
+    task, grant = get_task_grant(request.user, pk, need=TaskAccess.ASSIGNMENT)
+    context = _live_context(request, task.pk, grant, current_policy())
     return render(request, "tasks/task_detail.html", context)
 
 
@@ -161,7 +180,8 @@ def _changes_status_or_progress(request: HttpRequest, task: Task) -> bool:
 @login_required
 @require_POST
 def task_update(request: HttpRequest, pk: int) -> HttpResponse:
-    task, access = get_task_for_user(request.user, pk, need=TaskAccess.NOTE)
+    task, grant = get_task_grant(request.user, pk, need=TaskAccess.NOTE)
+    access = grant.access
     if access < TaskAccess.EDIT and _changes_status_or_progress(request, task):
         raise PermissionDenied
     policy = current_policy()
@@ -170,7 +190,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         # Keep the files that passed, so fixing the note does not mean uploading again.
         form.kept += [evidence_store(upload=up, inspected=info) for up, info in form.checked_files()]
-        context = _live_context(request, task.pk, access, policy, form=form)
+        context = _live_context(request, task.pk, grant, policy, form=form)
         return _render_live(request, context, status=422)
 
     data = form.cleaned_data
@@ -204,7 +224,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
         fresh.kept = uploads
-        context = _live_context(request, task.pk, access, policy, form=fresh, conflict=conflict.since)
+        context = _live_context(request, task.pk, grant, policy, form=fresh, conflict=conflict.since)
         return _render_live(request, context, status=409)
 
     if update is None:
@@ -212,7 +232,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         notice = _("Saved. The task is now at version %(version)s.") % {"version": update.version}
     if request.htmx:
-        context = _live_context(request, task.pk, access, policy, notice=notice)
+        context = _live_context(request, task.pk, grant, policy, notice=notice)
         return _render_live(request, context)
     messages.success(request, notice)
     return redirect("task_detail", pk=task.pk)
