@@ -383,5 +383,8 @@ COMPLETION_NOTES = [
 ]
 AWAITING_NOTE = "Đã hoàn thiện sản phẩm, trình lãnh đạo UBND ký ban hành."
 PAUSED_NOTE = "Tạm dừng chờ hướng dẫn của Sở Khoa học và Công nghệ về nền tảng dùng chung."
+WITHDRAWAL_REASON = (
+    "Giao nhầm: nhiệm vụ này xã không có đối tượng thực hiện (không có khu công nghiệp trên địa bàn)."
+)
 CANCELLED_NOTE = "Hủy theo chỉ đạo của Ban Chỉ đạo tỉnh: nội dung được gộp vào nhiệm vụ dùng chung cấp tỉnh."
 START_NOTE = "Bắt đầu triển khai nhiệm vụ."

@@ -474,7 +474,21 @@ def _seed_province(
                 commune_officers[commune.pk],
             )
     _commune_committees(communes, accounts, demo_commune)
+    _withdraw_a_copy(tasks, lives, today)
     return _write_tasks(tasks, lives, authors, coordinators)
+
+
+def _withdraw_a_copy(tasks: list[Task], lives: list[Life], today: datetime.date) -> None:
+    """One commune's open copy taken back by the province, as an office does when it
+    assigned a task by mistake, so the demo shows a withdrawal and its reason."""
+    for task, life in reversed(list(zip(tasks, lives, strict=True))):
+        if task.lead_unit.kind == UnitKind.COMMUNE and life.status not in (TaskStatus.COMPLETED,):
+            day = max(today - datetime.timedelta(days=3), life.steps[-1].day if life.steps else life.created)
+            life.steps.append(
+                Step(day, TaskStatus.WITHDRAWN, life.progress, cat.WITHDRAWAL_REASON, by_assigner=True)
+            )
+            life.status = TaskStatus.WITHDRAWN
+            return
 
 
 def _person(rng: random.Random) -> str:
@@ -616,7 +630,9 @@ def _write_tasks(
         task.updated_at = _at(life.steps[-1].day, rng) if life.steps else task.created_at
         task.created_by = authors[id(task)]
         own = (task.created_by.pk, task.lead_unit.pk) in member_of
-        task.last_own_update_at = task.updated_at if own else None
+        own_steps = [step for step in life.steps if not step.by_assigner]
+        own_time = _at(own_steps[-1].day, rng) if own_steps else task.created_at
+        task.last_own_update_at = (task.updated_at if own_steps == life.steps else own_time) if own else None
     # Parents first: a child in the same batch needs its parent's id.
     created_ids = set()
     pending = list(tasks)
@@ -655,9 +671,9 @@ def _write_tasks(
             when = task.updated_at if version == task.version else _at(step.day, rng)
             update = TaskUpdate(
                 task=task,
-                author=author,
+                author=task.parent.created_by if step.by_assigner else author,
                 created_at=when,
-                kind=UpdateKind.PROGRESS,
+                kind=UpdateKind.WITHDRAWN if step.status == TaskStatus.WITHDRAWN else UpdateKind.PROGRESS,
                 version=version,
                 status_before=status,
                 status_after=step.status,

@@ -31,6 +31,7 @@ class Step:
     progress: int
     note: str
     difficulties: str = ""
+    by_assigner: bool = False  # made by the unit that assigned the task (a withdrawal), not its own
 
 
 @dataclass
