@@ -29,6 +29,12 @@ class Matches(Contains):
             self.rhs = fold(self.rhs)
         return super().get_prep_lookup()
 
+    def get_rhs_op(self, connection, rhs):
+        # The backends know the operator by the name "contains".
+        if hasattr(self.rhs, "as_sql") or self.bilateral_transforms:
+            return connection.pattern_ops["contains"].format(connection.pattern_esc).format(rhs)
+        return connection.operators["contains"] % rhs
+
 
 class DerivedFieldsQuerySet(models.QuerySet):
     """Subclasses name the `sources` and the `derived` fields, and fill them in `derive`."""
