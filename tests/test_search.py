@@ -33,7 +33,14 @@ def codes(response) -> list[str]:
 
 @pytest.mark.parametrize(
     "typed",
-    ["chuyển đổi số", "chuyen doi so", "CHUYỂN ĐỔI SỐ", "Chuyen  Doi   So", nfd("Chuyển đổi số"), "CHUYEN DOI SO"],
+    [
+        "chuyển đổi số",
+        "chuyen doi so",
+        "CHUYỂN ĐỔI SỐ",
+        "Chuyen  Doi   So",
+        nfd("Chuyển đổi số"),
+        "CHUYEN DOI SO",
+    ],
 )
 def test_every_way_of_typing_folds_alike(typed):
     assert fold(typed) == "chuyen doi so"
@@ -169,9 +176,7 @@ def test_form_fields_query_strings_and_file_names_arrive_composed():
         return HttpResponse()
 
     upload = SimpleUploadedFile(nfd("Biên bản nghiệm thu.pdf"), b"%PDF-1.4", content_type="application/pdf")
-    request = RequestFactory().post(
-        "/x/?q=" + nfd("tìm"), {"note": nfd("Đã hoàn thành"), "file": upload}
-    )
+    request = RequestFactory().post("/x/?q=" + nfd("tìm"), {"note": nfd("Đã hoàn thành"), "file": upload})
     NormaliseInputMiddleware(view)(request)
     assert seen == {"q": "tìm", "note": "Đã hoàn thành", "name": "Biên bản nghiệm thu.pdf"}
     assert all(unicodedata.is_normalized("NFC", value) for value in seen.values())
@@ -201,7 +206,7 @@ def test_units_are_searched_folded_in_the_admin(client, staff_admin):
 def test_tasks_are_searched_folded_in_the_admin(client, staff_admin, titles):
     client.force_login(staff_admin)
     html = client.get(reverse("admin:tasks_app_task_changelist"), {"q": "CHUYEN DOI SO"}).content.decode()
-    found = set(re.findall(r'/admin/tasks_app/task/\d+/change/[^>]*>([^<]+)<', html))
+    found = set(re.findall(r"/admin/tasks_app/task/\d+/change/[^>]*>([^<]+)<", html))
     assert found == {"CDS-1", "CDS-2"}
 
 

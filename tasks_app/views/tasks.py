@@ -50,7 +50,9 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     own = own_unit_tasks(user)
     plans, groups = filter_choices(own)
     units = (
-        Unit.objects.filter(province__in=scope.province_ids, is_active=True).order_by("kind", "sort_key", "code")
+        Unit.objects.filter(province__in=scope.province_ids, is_active=True).order_by(
+            "kind", "sort_key", "code"
+        )
         if scope.province_ids
         else []
     )
@@ -211,7 +213,9 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
 
 
 def _province_communes(province: Unit):
-    return Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE, is_active=True).order_by("sort_key", "code")
+    return Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE, is_active=True).order_by(
+        "sort_key", "code"
+    )
 
 
 @login_required
