@@ -203,11 +203,15 @@ def test_units_are_searched_folded_in_the_admin(client, staff_admin):
     assert "Đắk Lắk" in {row["text"] for row in response.json()["results"]}
 
 
-def test_tasks_are_searched_folded_in_the_admin(client, staff_admin, titles):
+def test_tasks_are_searched_folded_in_the_admin(client, staff_admin, titles, commune):
     client.force_login(staff_admin)
     html = client.get(reverse("admin:tasks_app_task_changelist"), {"q": "CHUYEN DOI SO"}).content.decode()
     found = set(re.findall(r"/admin/tasks_app/task/\d+/change/[^>]*>([^<]+)<", html))
     assert found == {"CDS-1", "CDS-2"}
+    # or by the lead unit's name, typed without diacritics
+    html = client.get(reverse("admin:tasks_app_task_changelist"), {"q": fold(commune.name).upper()})
+    found = set(re.findall(r"/admin/tasks_app/task/\d+/change/[^>]*>([^<]+)<", html.content.decode()))
+    assert found == set(Task.objects.filter(lead_unit=commune).values_list("code", flat=True)) != set()
 
 
 def test_the_communes_table_finds_a_commune_typed_decomposed(client, tinh_leader, nghe_an):

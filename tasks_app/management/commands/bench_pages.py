@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage, staticfiles_storage
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -210,7 +210,11 @@ def _static_bytes(url: str) -> bytes:
     path = urlsplit(url).path
     if not path.startswith(_static_prefix()):
         raise CommandError(f"{url} is not under STATIC_URL ({settings.STATIC_URL})")
-    found = finders.find(path[len(_static_prefix()) :])
+    name = path[len(_static_prefix()) :]
+    found = finders.find(name)
+    if not found and staticfiles_storage.exists(name):
+        # With DEBUG off the pages link the hashed copies collectstatic wrote.
+        found = staticfiles_storage.path(name)
     if not found:
         raise CommandError(f"No static file found for {url}")
     with open(found, "rb") as handle:
