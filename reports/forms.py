@@ -54,7 +54,7 @@ def _grouped(units) -> list:
         UnitKind.COMMUNE: _("Commune summary (one page)"),
     }
     groups: dict[str, list] = {}
-    for unit in units.order_by("kind", "code"):
+    for unit in units.order_by("kind", "sort_key", "code"):
         groups.setdefault(unit.kind, []).append((unit.pk, unit.name))
     order = [UnitKind.CENTRAL, UnitKind.PROVINCE, UnitKind.COMMUNE]
     return [(labels[kind], groups[kind]) for kind in order if kind in groups]

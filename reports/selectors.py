@@ -386,7 +386,7 @@ def _national_content(unit, week, filters, policy, rules) -> ReportContent:
         row.reason = unit_reason_short(row.snapshot)
     silent = [
         UnitFigures(unit=row.unit, snapshot=row.snapshot, silent=True)
-        for row in sorted(rows, key=lambda r: (-quiet_by_province.get(r.unit.pk, 0), r.unit.name))
+        for row in sorted(rows, key=lambda r: (-quiet_by_province.get(r.unit.pk, 0), r.unit.sort_key))
         if quiet_by_province.get(row.unit.pk)
     ]
     # The nation's snapshot holds the overdue total: counting it again over every task's

@@ -16,6 +16,11 @@ PAGES = (
     "my_tasks_province",
     "task_page_commune",
     "task_page_province_parent",
+    *(
+        f"search_{label}_{who}"
+        for label in ("diacritics", "plain")
+        for who in ("commune", "central", "admin_all")
+    ),
 )
 
 

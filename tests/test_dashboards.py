@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.clock import local_today
 from tasks_app.models import GreeningSnapshot, Task, TaskGroup, TaskStatus, Unit, UnitKind
-from tasks_app.selectors.dashboards import _folded, sort_rows
+from tasks_app.selectors.dashboards import sort_rows
+from tasks_app.text import fold
 
 TODAY = local_today()
 
@@ -226,7 +227,7 @@ def test_the_commune_table_sorts_and_filters(client, tinh_leader, nghe_an, commu
 
 def test_commune_search_ignores_diacritics(client, tinh_leader, nghe_an, commune, figures):
     client.force_login(tinh_leader)
-    plain = _folded(commune.name).replace("xa ", "").replace("phuong ", "")
+    plain = fold(commune.name).replace("xa ", "").replace("phuong ", "")
     html = client.get(province_url(nghe_an, f"q={plain.upper()}")).content.decode()
     assert f'id="unit-{commune.pk}"' in html
 

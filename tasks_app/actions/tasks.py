@@ -145,8 +145,8 @@ def task_change(
         after_units = list(coordinating_units)
         if {u.pk for u in before_units} != {u.pk for u in after_units}:
             changes["coordinating_units"] = [
-                sorted(str(u) for u in before_units),
-                sorted(str(u) for u in after_units),
+                [str(u) for u in sorted(before_units, key=lambda u: u.sort_key)],
+                [str(u) for u in sorted(after_units, key=lambda u: u.sort_key)],
             ]
             task.coordinating_units.set(after_units)
     status_changed = current.status != task.status

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from tasks_app.models import DivisionType, Unit, UnitKind
+from tasks_app.text import nfc
 
 CENTRAL_UNITS_PATH = Path(__file__).resolve().parent.parent / "data" / "central_units.json"
 
@@ -78,9 +79,9 @@ def read_unit_source(path: Path) -> list[UnitRecord]:
         raise UnitSourceError(_("The unit data file holds no list of provinces."))
 
     root = central["root"]
-    records = [UnitRecord(root["code"], root["name"], root["codename"], UnitKind.CENTRAL, "", None)]
+    records = [UnitRecord(root["code"], nfc(root["name"]), root["codename"], UnitKind.CENTRAL, "", None)]
     records += [
-        UnitRecord(a["code"], a["name"], a["codename"], UnitKind.MINISTRY, "", root["code"])
+        UnitRecord(a["code"], nfc(a["name"]), a["codename"], UnitKind.MINISTRY, "", root["code"])
         for a in central["agencies"]
     ]
     for index, province in enumerate(raw):
@@ -122,7 +123,7 @@ def _source_record(item: dict, code: str, kind: str, parent_code: str) -> UnitRe
             _("Unit %(code)s has an unknown division type: %(type)r")
             % {"code": code, "type": item.get("division_type")}
         )
-    return UnitRecord(code, name.strip(), item.get("codename") or "", kind, division, parent_code)
+    return UnitRecord(code, nfc(name.strip()), item.get("codename") or "", kind, division, parent_code)
 
 
 _COMPARED_FIELDS = (
@@ -173,7 +174,8 @@ def units_load(*, records: list[UnitRecord]) -> LoadResult:
                 for name, value in wanted.items():
                     setattr(unit, name, value)
                 to_update.append(unit)
-        # bulk_create skips save(), so derived fields were filled in above.
+        # bulk_create skips save(), so the province was filled in above (the search and
+        # sort columns are filled by Unit's queryset).
         created = Unit.objects.bulk_create(to_create, batch_size=1000)
         if not all(u.pk for u in created):  # SQLite < 3.35 would not return ids
             created = list(Unit.objects.filter(code__in=[u.code for u in to_create]))

@@ -131,7 +131,7 @@ class GreeningPolicyChangeAdmin(ReadOnlyAdmin):
 class GreeningSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["unit", "on_date", "scope", "colour", "rate", "own_rate", "children_green_share", "rank"]
     list_filter = ["on_date", "colour", "scope_kind", "unit__kind"]
-    search_fields = ["unit__name", "unit__code"]
+    search_fields = ["unit__search_name__matches", "unit__code"]
     date_hierarchy = "on_date"
     list_select_related = ["unit"]
     show_full_result_count = False

@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 
 from tasks_app.clock import LOCAL_TZ
 from tasks_app.models import Plan, TaskGroup, TaskStatus, TaskUpdate, Unit, UnitKind
+from tasks_app.text import task_search_text
 
 UPDATES_PER_TASK = 10
 GROUPS_PER_PLAN = 8
@@ -45,6 +46,7 @@ TASK_COLUMNS = (
     # As if each task's last update was its unit's own report: the quiet-unit queries
     # then read a realistic index, not one full of empty entries.
     "last_own_update_at",
+    "search_text",
 )
 TITLES = (
     "Số hóa hồ sơ, kết quả giải quyết thủ tục hành chính còn hiệu lực",
@@ -125,10 +127,11 @@ def _task_rows(total: int, lead_units, today: datetime.date, rng: random.Random)
             )
             last_day = completed_on or min(today, deadline + datetime.timedelta(days=30))
             updated = max(created, datetime.datetime.combine(last_day, datetime.time(16), LOCAL_TZ))
+            code, title = f"NV-{number:07d}", rng.choice(TITLES)  # drawn where it always was
             yield (
                 plan_id,
-                f"NV-{number:07d}",
-                rng.choice(TITLES),
+                code,
+                title,
                 "",
                 rng.choice(group_ids),
                 unit_id,
@@ -146,6 +149,7 @@ def _task_rows(total: int, lead_units, today: datetime.date, rng: random.Random)
                 created,
                 updated,
                 updated,
+                task_search_text(code, title),
             )
 
 

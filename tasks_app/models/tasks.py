@@ -9,6 +9,9 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app.models.derived import DerivedFieldsQuerySet, FoldedTextField, save_derived
+from tasks_app.text import task_search_text
+
 
 class TaskStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("Not started")
@@ -24,6 +27,15 @@ class TaskStatus(models.TextChoices):
 
 # Still to be done: the statuses that can run past their deadline.
 OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL)
+
+
+class TaskQuerySet(DerivedFieldsQuerySet):
+    sources = frozenset({"code", "title"})
+    derived = ("search_text",)
+
+    @staticmethod
+    def derive(task: "Task") -> None:
+        task.search_text = task_search_text(task.code, task.title)
 
 
 class Task(models.Model):
@@ -109,6 +121,11 @@ class Task(models.Model):
     # "quiet units" are about. A province creating or cascading the task is not the unit
     # reporting. Kept by the actions layer; empty until the unit's own people write.
     last_own_update_at = models.DateTimeField(_("last update by the lead unit"), null=True, blank=True)
+    # Code and title folded (tasks_app.text.fold): what the task search compares. On
+    # PostgreSQL a trigram index on it answers "contains" without reading every task.
+    search_text = FoldedTextField(_("search text"), editable=False, default="")
+
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("task")
@@ -161,6 +178,10 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} · {self.title}"
+
+    def save(self, *args, **kwargs):
+        save_derived(self, TaskQuerySet, kwargs)
+        super().save(*args, **kwargs)
 
     @property
     def responsible_display(self) -> str:

@@ -2,6 +2,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app.models.derived import DerivedFieldsQuerySet, FoldedTextField, save_derived
+from tasks_app.text import fold, unit_sort_key
+
 
 class UnitKind(models.TextChoices):
     CENTRAL = "central", _("Central")
@@ -23,6 +26,16 @@ class DivisionType(models.TextChoices):
 
 PROVINCE_DIVISION_TYPES = (DivisionType.TINH, DivisionType.THANH_PHO)
 COMMUNE_DIVISION_TYPES = (DivisionType.XA, DivisionType.PHUONG, DivisionType.DAC_KHU)
+
+
+class UnitQuerySet(DerivedFieldsQuerySet):
+    sources = frozenset({"name", "division_type"})
+    derived = ("search_name", "sort_key")
+
+    @staticmethod
+    def derive(unit: "Unit") -> None:
+        unit.search_name = fold(unit.name)
+        unit.sort_key = unit_sort_key(unit.name, unit.division_type)
 
 
 class Unit(models.Model):
@@ -57,11 +70,19 @@ class Unit(models.Model):
         help_text=_("For a commune its province; for a province itself."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Derived from the name (see tasks_app.text): what unit searches compare, and the
+    # Vietnamese order every list of units follows.
+    search_name = FoldedTextField(_("name, folded for search"), editable=False, default="")
+    sort_key = models.CharField(_("sort key"), max_length=800, editable=False, default="")
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
-        ordering = ["kind", "code"]
+        # Vietnamese order of the names (Đ after D, "Thành phố Hà Nội" under H); the code
+        # tells apart communes of the same name in different provinces.
+        ordering = ["sort_key", "code"]
         indexes = [
             models.Index(fields=["parent", "kind"], name="unit_parent_kind_idx"),
             models.Index(fields=["province", "kind"], name="unit_province_kind_idx"),
@@ -100,6 +121,7 @@ class Unit(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        save_derived(self, UnitQuerySet, kwargs)
         if self.kind == UnitKind.COMMUNE:
             self.province_id = self.parent_id
         elif self.kind == UnitKind.PROVINCE:

@@ -9,7 +9,6 @@ filtering and paging the commune table (at most ~170 rows) happen in Python.
 """
 
 import datetime
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from tasks_app.models import (
 )
 from tasks_app.selectors.greening import ColourExplanation, explain_unit_colour
 from tasks_app.selectors.tasks import COLOUR_ORDER
+from tasks_app.text import fold
 
 TREND_WEEKS = 12
 SILENT_AFTER_DAYS = 7
@@ -324,7 +324,7 @@ def bottlenecks(
     quiet = sorted(
         (row for row in silent_units if row.silent),
         # Never reported first, then the longest quiet.
-        key=lambda row: (row.last_update is not None, row.last_update or 0, row.unit.name),
+        key=lambda row: (row.last_update is not None, row.last_update or 0, row.unit.sort_key),
     )
     result.silent, result.silent_total = quiet[:BOTTLENECK_ROWS], len(quiet)
     return result
@@ -458,7 +458,7 @@ class NationalBoard:
     @property
     def ranking(self) -> list[UnitFigures]:
         """Ranked provinces first, best first; the unranked after them by name."""
-        return sorted(self.provinces, key=lambda row: (row.rank is None, row.rank or 0, row.unit.name))
+        return sorted(self.provinces, key=lambda row: (row.rank is None, row.rank or 0, row.unit.sort_key))
 
 
 def national_board(filters: BoardFilters, *, policy: GreeningPolicy) -> NationalBoard:
@@ -498,18 +498,12 @@ class CommuneTableQuery:
 
 SORT_KEYS = {
     "rank": lambda row: row.rank,
-    "name": lambda row: _folded(row.unit.name),
+    "name": lambda row: row.unit.sort_key,
     "rate": lambda row: row.rate,
     "overdue": lambda row: row.overdue,
     "behind": lambda row: row.behind,
     "updated": lambda row: row.last_update,
 }
-
-
-def _folded(text: str) -> str:
-    """Lower case without diacritics, so "que phong" finds "Quế Phong"."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def sort_rows(rows: list[UnitFigures], sort: str) -> list[UnitFigures]:
@@ -518,8 +512,8 @@ def sort_rows(rows: list[UnitFigures], sort: str) -> list[UnitFigures]:
     key = SORT_KEYS.get(sort.lstrip("-"), SORT_KEYS["rank"])
     valued = [row for row in rows if key(row) is not None]
     missing = [row for row in rows if key(row) is None]
-    valued.sort(key=lambda row: (key(row), _folded(row.unit.name)), reverse=descending)
-    missing.sort(key=lambda row: _folded(row.unit.name))
+    valued.sort(key=lambda row: (key(row), row.unit.sort_key), reverse=descending)
+    missing.sort(key=lambda row: row.unit.sort_key)
     return valued + missing
 
 
@@ -536,8 +530,8 @@ def commune_table(rows: list[UnitFigures], query: CommuneTableQuery) -> CommuneT
     if query.colour:
         chosen = [row for row in chosen if row.colour == query.colour]
     if query.search:
-        needle = _folded(query.search)
-        chosen = [row for row in chosen if needle in _folded(row.unit.name)]
+        needle = fold(query.search)
+        chosen = [row for row in chosen if needle in row.unit.search_name]
     if query.silent_only:
         chosen = [row for row in chosen if row.silent]
     chosen = sort_rows(chosen, query.sort)

@@ -301,7 +301,7 @@ def explain_unit_colour(
                 When(colour=Colour.RED, then=Value(0)), default=Value(1), output_field=IntegerField()
             )
         )
-        .order_by("severity", "rate", "unit__name")
+        .order_by("severity", "rate", "unit__sort_key")
     )
     return explanation
 

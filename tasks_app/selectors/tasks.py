@@ -130,7 +130,9 @@ def task_list(
             deadline__lte=on + datetime.timedelta(days=filters.due_within_days),
         )
     if filters.search:
-        tasks = tasks.filter(Q(code__icontains=filters.search) | Q(title__icontains=filters.search))
+        # Folded like the stored column, so case, diacritics and NFD/NFC do not matter;
+        # a plain LIKE, which PostgreSQL's trigram index answers.
+        tasks = tasks.filter(search_text__matches=filters.search)
     counts = count_colours(tasks, rules)
     if filters.colour:
         tasks = tasks.filter(greening_state__in=states_of_colour(filters.colour, rules))
@@ -260,7 +262,7 @@ def task_page(task_id: int, *, on: datetime.date, rules: Rules, with_history: bo
     page = TaskPage(
         task=task,
         colour=task_colour_reason(task, on=on, rules=rules),
-        coordinating_units=list(task.coordinating_units.order_by("name")),
+        coordinating_units=list(task.coordinating_units.order_by("sort_key", "code")),
         updates=updates,
         days_left=(task.deadline - on).days if task.status in OPEN_STATUSES and task.deadline >= on else None,
     )
@@ -283,11 +285,11 @@ def task_page(task_id: int, *, on: datetime.date, rules: Rules, with_history: bo
         rows = _set_colours(
             list(
                 children.select_related("lead_unit").only(
-                    "code", "status", "progress", "lead_unit__name", "parent_id"
+                    "code", "status", "progress", "lead_unit__name", "lead_unit__sort_key", "parent_id"
                 )
             ),
             rules,
         )
-        rows.sort(key=lambda child: (severity[child.colour], child.lead_unit.name))
+        rows.sort(key=lambda child: (severity[child.colour], child.lead_unit.sort_key))
         page.children = rows[:CHILDREN_SHOWN]
     return page

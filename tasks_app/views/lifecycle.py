@@ -52,7 +52,7 @@ def _coordinating_choices(user: User, task: Task):
         )
         .exclude(pk=task.lead_unit_id)
         .distinct()
-        .order_by("name")
+        .order_by("sort_key", "code")
     )
 
 

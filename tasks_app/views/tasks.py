@@ -67,7 +67,9 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     own = own_unit_tasks(user)
     plans, groups = filter_choices(own)
     units = (
-        Unit.objects.filter(province__in=scope.province_ids, is_active=True).order_by("kind", "name")
+        Unit.objects.filter(province__in=scope.province_ids, is_active=True).order_by(
+            "kind", "sort_key", "code"
+        )
         if scope.province_ids
         else []
     )
@@ -259,13 +261,15 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
 
 
 def _province_communes(province: Unit):
-    return Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE, is_active=True).order_by("name")
+    return Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE, is_active=True).order_by(
+        "sort_key", "code"
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_new(request: HttpRequest) -> HttpResponse:
-    province = creatable_units(request.user).order_by("name").first()
+    province = creatable_units(request.user).order_by("sort_key", "code").first()
     if province is None:
         raise PermissionDenied
     plans = Plan.objects.filter(issuing_unit=province, is_active=True).order_by("-issue_date")

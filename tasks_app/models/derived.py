@@ -1,0 +1,87 @@
+"""Columns computed in Python from other columns of the same row (a task's folded search
+text, a unit's sort key), kept current on every write the ORM offers: save(),
+bulk_create(), bulk_update() and update(). Raw SQL writers (the benchmark datasets)
+fill them with the same functions."""
+
+from collections.abc import Iterable
+
+from django.db import models, transaction
+from django.db.models.lookups import Contains
+
+from tasks_app.text import fold
+
+
+class FoldedTextField(models.TextField):
+    """Text stored folded (tasks_app.text.fold). Search it with `__matches`, which folds
+    the term the same way: `Task.objects.filter(search_text__matches="CHUYỂN ĐỔI")`."""
+
+
+@FoldedTextField.register_lookup
+class Matches(Contains):
+    """`contains` with the term folded like the column. It stays a plain LIKE (no function
+    on the column), so PostgreSQL's trigram index on the column answers it; the term needs
+    no LIKE escaping here, Contains does that."""
+
+    lookup_name = "matches"
+
+    def get_prep_lookup(self):
+        if isinstance(self.rhs, str):
+            self.rhs = fold(self.rhs)
+        return super().get_prep_lookup()
+
+    def get_rhs_op(self, connection, rhs):
+        # The backends know the operator by the name "contains".
+        if hasattr(self.rhs, "as_sql") or self.bilateral_transforms:
+            return connection.pattern_ops["contains"].format(connection.pattern_esc).format(rhs)
+        return connection.operators["contains"] % rhs
+
+
+class DerivedFieldsQuerySet(models.QuerySet):
+    """Subclasses name the `sources` and the `derived` fields, and fill them in `derive`."""
+
+    sources: frozenset[str] = frozenset()
+    derived: tuple[str, ...] = ()
+
+    @staticmethod
+    def derive(obj: models.Model) -> None:
+        raise NotImplementedError
+
+    def bulk_create(self, objs: Iterable[models.Model], *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            self.derive(obj)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable[models.Model], fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if self.sources & set(fields):
+            for obj in objs:
+                self.derive(obj)
+            fields += [name for name in self.derived if name not in fields]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs) -> int:
+        if not self.sources & set(kwargs):
+            return super().update(**kwargs)
+        # The new values may be expressions (F(), Concat()): read them back to derive.
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            changed = super().update(**kwargs)
+            rows = list(self.model._base_manager.using(self.db).filter(pk__in=pks))
+            models.QuerySet(self.model, using=self.db).bulk_update(
+                [self._derived(row) for row in rows], self.derived, batch_size=1000
+            )
+        return changed
+
+    def _derived(self, obj: models.Model) -> models.Model:
+        self.derive(obj)
+        return obj
+
+
+def save_derived(obj: models.Model, queryset_class: type[DerivedFieldsQuerySet], kwargs: dict) -> None:
+    """For a model's save(): fill the derived fields, and save them too when only some
+    fields are saved and a source is among them."""
+    queryset_class.derive(obj)
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and queryset_class.sources & set(update_fields):
+        kwargs["update_fields"] = {*update_fields, *queryset_class.derived}
