@@ -160,7 +160,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "my_tasks"
+LOGIN_REDIRECT_URL = "home"  # each role's start page: tasks_app.access.start_page
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins and refuses a username from an address after too many.
