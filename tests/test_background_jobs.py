@@ -163,3 +163,17 @@ def test_a_task_change_refreshes_the_figures_in_the_background(folder_broker, xa
             ).exists(),
             settings.GREENING_COALESCE_SECONDS + 30,
         )
+
+
+def test_a_benchmark_s_jobs_never_reach_the_demo_s_worker(folder_broker):
+    """Benchmarks queue jobs for their throwaway database; in the shared folder, the demo's
+    worker would take them and read other rows under the same ids."""
+    from reports.tasks import generate_report
+    from tasks_app.benchmarks.throwaway import _jobs_kept_apart
+
+    with _jobs_kept_apart():
+        generate_report.delay(123)
+    assert os.listdir(folder_broker) == []
+    assert app.conf.broker_url == "filesystem://"
+    generate_report.delay(123)
+    assert len(os.listdir(folder_broker)) == 1
