@@ -1,6 +1,7 @@
 """The settings module read under different environments, without touching the running one."""
 
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,11 @@ def test_jobs_in_process_when_asked(load, tmp_path):
     assert load(DEBUG="1", JOBS_DIR=str(tmp_path), JOBS_IN_PROCESS="1")["CELERY_TASK_ALWAYS_EAGER"] is True
 
 
-def test_the_test_suite_runs_jobs_in_process_without_redis(monkeypatch):
+def test_the_test_suite_runs_jobs_in_process_without_redis(monkeypatch, tmp_path):
     monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("JOBS_DIR", str(tmp_path))
+    # settings_test imports nq57.settings: read it afresh, without REDIS_URL (CI sets it).
+    monkeypatch.delitem(sys.modules, "nq57.settings", raising=False)
     s = runpy.run_path(str(SETTINGS_FILE.parent / "settings_test.py"))
     assert s["CELERY_TASK_ALWAYS_EAGER"] is True
     assert s["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
