@@ -17,13 +17,20 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Installs, migrates, loads the real provinces and communes, seeds the demo and serves it.
-# Embedded defaults: SQLite file and in-process jobs, so no server is needed.
+# Embedded defaults: a SQLite file, and jobs queued in a folder for a background worker
+# that `serve` starts, so no server is needed. Rerunning it keeps the data (seconds).
 demo: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_units
 	DEBUG=1 $(BIN)/python manage.py seed_demo
+	@$(MAKE) --no-print-directory serve
+
+# Serves the database as it is, without seeding: the web server and, without REDIS_URL,
+# the Celery worker (with the nightly and weekly schedules) that runs the jobs.
+serve: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	@echo "NQ57 Monitor: http://$(HOST):$(PORT)/"
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 $(BIN)/python manage.py serve $(HOST):$(PORT)
 
 # The whole suite. Honours DATABASE_URL and REDIS_URL (CI sets both); SQLite otherwise.
 test: $(STAMP)

@@ -1,8 +1,8 @@
 """NQ57 Monitor settings.
 
 Everything that differs between a laptop demo and production comes from the
-environment. With nothing set, the app runs on a SQLite file with Celery jobs
-executed in-process, so `make demo` needs no server.
+environment. With nothing set, the app runs on a SQLite file, with Celery jobs queued
+in a folder for the worker that `manage.py serve` starts, so `make demo` needs no server.
 """
 
 import datetime
@@ -114,11 +114,30 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # No broker: jobs run in-process, in the caller's thread, with the same code.
-    CELERY_BROKER_URL = "memory://"
-    CELERY_RESULT_BACKEND = "cache+memory://"
-    CELERY_TASK_ALWAYS_EAGER = True
+    # No Redis, no server to install: jobs still run in the background, as in production,
+    # on the Celery worker that `manage.py serve` starts beside the web server. The broker
+    # is a folder of message files (Kombu's filesystem transport); the cache, which the
+    # web process and the worker share (greening's "refresh queued" flag), is a folder too.
+    # docs/jobs.md explains the choice. JOBS_IN_PROCESS=1 runs jobs inside the request.
+    JOBS_DIR = Path(env_str("JOBS_DIR") or BASE_DIR / "var" / "jobs")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(JOBS_DIR / "cache"),
+        }
+    }
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(JOBS_DIR / "queue"),
+        "data_folder_out": str(JOBS_DIR / "queue"),
+        "control_folder": str(JOBS_DIR / "control"),
+    }
+    for _folder in ("queue", "control"):
+        (JOBS_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_RESULT_BACKEND = None  # a job's outcome is on its own rows (report, snapshots)
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False  # no broadcast files to poll
+    CELERY_BEAT_SCHEDULE_FILENAME = str(JOBS_DIR / "beat-schedule")
+    CELERY_TASK_ALWAYS_EAGER = env_bool("JOBS_IN_PROCESS", default=False)
     CELERY_TASK_EAGER_PROPAGATES = True
 
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -161,7 +180,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "my_tasks"
+LOGIN_REDIRECT_URL = "home"  # each role's start page: tasks_app.access.start_page
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins and refuses a username from an address after too many.

@@ -21,3 +21,11 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="nq57-test-static-")
 # Parallel test processes share one Redis; keep their cache keys (such as the flag that
 # coalesces greening refreshes) apart.
 CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"  # noqa: F405
+
+if not REDIS_URL:  # noqa: F405
+    # Without Redis the app queues jobs for the worker that `manage.py serve` starts; the
+    # tests run them in the caller's thread instead, so every outcome is known when the
+    # call returns (tests/test_background_jobs.py drives the real worker). Each test
+    # process keeps its own cache.
+    CELERY_TASK_ALWAYS_EAGER = True
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

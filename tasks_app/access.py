@@ -318,6 +318,56 @@ def tasks_to_approve(user: User) -> QuerySet[Task]:
     )
 
 
+# --- Where each role starts, and what its menu offers ----------------------------------------
+
+
+def has_own_tasks(user: User) -> bool:
+    """Officers and leaders of a commune or province have tasks of their own ("My tasks");
+    central viewers and administrators follow the boards."""
+    return bool(user_scope(user).units_with(OFFICER_ROLES | LEADER_ROLES))
+
+
+def may_view_a_board(user: User) -> bool:
+    return may_view_national(user) or home_dashboard_unit(user) is not None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What the main menu shows: only the pages the user may open."""
+
+    my_tasks: bool
+    dashboard: bool
+    reports: bool
+    new_task: bool
+    admin: bool
+    approvals: bool = False  # leaders: the tasks awaiting their approval
+
+
+def user_reach(user: User) -> Reach:
+    scope = user_scope(user)
+    return Reach(
+        my_tasks=has_own_tasks(user),
+        dashboard=may_view_a_board(user),
+        reports=scope.nationwide or bool(scope.unit_ids),
+        new_task=bool(scope.creating_unit_ids),
+        admin=bool(user.is_staff),
+        approvals=bool(scope.units_with(LEADER_ROLES)),
+    )
+
+
+def start_page(user: User) -> str:
+    """The URL name where a user lands after logging in: where their work is. Officers:
+    the tasks they update. Administrators: what they manage. Leaders and central viewers:
+    their board. No unit yet: "My tasks", whose empty list says what to do."""
+    if user_scope(user).units_with(OFFICER_ROLES):
+        return "my_tasks"
+    if user.is_staff:
+        return "admin:index"
+    if may_view_a_board(user):
+        return "dashboard"
+    return "my_tasks"
+
+
 # --- Dashboards -------------------------------------------------------------------------
 
 

@@ -9,4 +9,5 @@ def test_health_reports_database_and_cache(client, db):
 
 def test_the_front_door_leads_to_log_in(client, db):
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/tasks/"
+    # No fixed destination: after logging in, each role goes to its own start page.
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"

@@ -3,7 +3,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, F, Max, Q
+from django.test.utils import CaptureQueriesContext
 
 from tasks_app.demo.seed import DEMO_PASSWORD
 from tasks_app.models import (
@@ -173,3 +175,48 @@ def test_the_demo_has_greening_snapshots_for_twelve_weeks(seeded):
     assert set(dates) == same_weekday | sundays and dates[-1] == TODAY
     nghe_an = GreeningSnapshot.objects.get(unit__code="40", scope="all", on_date=TODAY)
     assert nghe_an.children_counted > 100 and nghe_an.rank_among == 3
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "REPLACE")
+
+
+def test_a_rerun_that_changes_nothing_writes_nothing(seeded):
+    """A rerun took minutes: it recomputed every stored date of figures (and rehashed the
+    demo passwords) only to find nothing to change. Now it reads, sees, and stops."""
+    with CaptureQueriesContext(connection) as queries:
+        output = seed()
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    assert writes == []
+    assert len(queries.captured_queries) < 100
+    assert "được giữ nguyên" in output and DEMO_PASSWORD in output
+
+
+def test_a_rerun_fills_only_the_dates_without_figures(seeded):
+    nation = Unit.objects.get(kind=UnitKind.CENTRAL)
+    GreeningSnapshot.objects.filter(on_date=TODAY).delete()
+    stamps = dict(
+        GreeningSnapshot.objects.filter(unit=nation, scope="all").values_list("on_date", "computed_at")
+    )
+    output = seed()
+    assert "Tính xanh hóa cho 1 ngày (21/11/2026 → 21/11/2026)" in output
+    assert GreeningSnapshot.objects.filter(unit=nation, scope="all", on_date=TODAY).exists()
+    after = dict(
+        GreeningSnapshot.objects.filter(unit=nation, scope="all")
+        .exclude(on_date=TODAY)
+        .values_list("on_date", "computed_at")
+    )
+    assert after == stamps
+
+
+def test_a_rerun_keeps_a_demo_password_that_was_changed_and_sets_a_missing_one(seeded):
+    officer = User.objects.get(username="xa.canbo")
+    officer.set_password("Mat-khau-moi-2026")
+    officer.save(update_fields=["password"])
+    leader = User.objects.get(username="xa.lanhdao")
+    leader.set_unusable_password()
+    leader.save(update_fields=["password"])
+    seed()
+    officer.refresh_from_db()
+    leader.refresh_from_db()
+    assert officer.check_password("Mat-khau-moi-2026")
+    assert leader.check_password(DEMO_PASSWORD)

@@ -1,6 +1,7 @@
 """The settings module read under different environments, without touching the running one."""
 
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ VARIABLES = [
     "TIME_ZONE",
     "LANGUAGE_CODE",
     "SESSION_IDLE_SECONDS",
+    "JOBS_DIR",
+    "JOBS_IN_PROCESS",
 ]
 
 
@@ -47,8 +50,26 @@ def test_with_database_url_it_uses_postgresql(load):
     assert db["CONN_HEALTH_CHECKS"] is True
 
 
-def test_without_redis_jobs_run_in_process_and_cache_is_local(load):
-    s = load(DEBUG="1")
+def test_without_redis_jobs_queue_in_a_folder_for_the_background_worker(load, tmp_path):
+    s = load(DEBUG="1", JOBS_DIR=str(tmp_path))
+    assert s["CELERY_TASK_ALWAYS_EAGER"] is False  # never inside the request (issue 14)
+    assert s["CELERY_BROKER_URL"] == "filesystem://"
+    assert s["CELERY_BROKER_TRANSPORT_OPTIONS"]["data_folder_in"] == str(tmp_path / "queue")
+    assert (tmp_path / "queue").is_dir() and (tmp_path / "control").is_dir()
+    # The web process and the worker share it (greening's "refresh queued" flag).
+    assert s["CACHES"]["default"]["BACKEND"].endswith("FileBasedCache")
+
+
+def test_jobs_in_process_when_asked(load, tmp_path):
+    assert load(DEBUG="1", JOBS_DIR=str(tmp_path), JOBS_IN_PROCESS="1")["CELERY_TASK_ALWAYS_EAGER"] is True
+
+
+def test_the_test_suite_runs_jobs_in_process_without_redis(monkeypatch, tmp_path):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("JOBS_DIR", str(tmp_path))
+    # settings_test imports nq57.settings: read it afresh, without REDIS_URL (CI sets it).
+    monkeypatch.delitem(sys.modules, "nq57.settings", raising=False)
+    s = runpy.run_path(str(SETTINGS_FILE.parent / "settings_test.py"))
     assert s["CELERY_TASK_ALWAYS_EAGER"] is True
     assert s["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
 

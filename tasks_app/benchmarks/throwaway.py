@@ -25,8 +25,29 @@ def throwaway_database(label: str) -> Iterator[str]:
     try:
         connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         try:
-            yield name
+            with _jobs_kept_apart():
+                yield name
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
     finally:
         settings["TEST"] = old_test
+
+
+@contextmanager
+def _jobs_kept_apart() -> Iterator[None]:
+    """Without Redis, queued jobs wait in a folder that the demo's worker (manage.py
+    serve) reads: a job queued for the throwaway database must not reach it, where its
+    ids mean other rows. Such jobs go to an in-memory broker, which only this process sees."""
+    from nq57.celery import app
+
+    previous = app.conf.broker_url
+    if not str(previous).startswith("filesystem://"):
+        yield
+        return
+    app.conf.broker_url = "memory://"
+    app._pool, app.amqp._producer_pool = None, None  # pools are kept per broker
+    try:
+        yield
+    finally:
+        app.conf.broker_url = previous
+        app._pool, app.amqp._producer_pool = None, None

@@ -22,12 +22,14 @@ from tasks_app.actions.greening import greening_recompute
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
 from tasks_app.demo import catalogue as cat
 from tasks_app.demo.timeline import Life, Step, build_life, pick_scenario, round5
+from tasks_app.greening.rollup import ALL as ALL_SCOPE
 from tasks_app.models import (
     CommitteeMember,
     CommitteeRole,
     DivisionType,
     DocumentType,
     Evidence,
+    GreeningSnapshot,
     Membership,
     Plan,
     PlanPhase,
@@ -89,19 +91,41 @@ def seed_demo(*, scale: str, today: datetime.date, log: Callable[[str], None] = 
         report.tasks += tasks
         report.updates += updates
         log(f"  {province.name}: {tasks} nhiệm vụ, {updates} lượt cập nhật")
-    report.snapshot_dates = _greening_history(today, log, weeks=HISTORY_WEEKS if scale == "demo" else 0)
+    report.snapshot_dates = _greening_history(
+        root,
+        today,
+        log,
+        weeks=HISTORY_WEEKS if scale == "demo" else 0,
+        tasks_added=central.created or bool(report.provinces_created),
+    )
     return report
 
 
-def _greening_history(today: datetime.date, log: Callable[[str], None], *, weeks: int) -> int:
+def _greening_history(
+    root: Unit, today: datetime.date, log: Callable[[str], None], *, weeks: int, tasks_added: bool
+) -> int:
     """Snapshots for today and each of the `weeks` weeks before, so dashboards have a trend.
-    The nightly job adds every day from here on; `greening_recompute --from` fills gaps."""
+    The nightly job adds every day from here on; `greening_recompute --from` fills gaps.
+
+    When this run added no task, the dates that already have figures are skipped: they
+    were computed from the same tasks, and recomputing a stored date only to find
+    nothing to change costs seconds per date (most of a rerun's time, before)."""
     same_weekday = {today - datetime.timedelta(weeks=n) for n in range(weeks + 1)}
     # And every Sunday, the day a weekly report's figures are read on.
     last_sunday = today - datetime.timedelta(days=today.isoweekday() % 7)
     sundays = {last_sunday - datetime.timedelta(weeks=n) for n in range(weeks + 1)} if weeks else set()
     dates = sorted(same_weekday | sundays)
-    log(f"Tính xanh hóa cho {len(dates)} ngày ({dates[0]:%d/%m/%Y} → {today:%d/%m/%Y})…")
+    if not tasks_added:
+        stored = set(
+            GreeningSnapshot.objects.filter(unit=root, scope=ALL_SCOPE, on_date__in=dates).values_list(
+                "on_date", flat=True
+            )
+        )
+        dates = [day for day in dates if day not in stored]
+    if not dates:
+        log("Số liệu xanh hóa đã có cho mọi ngày cần thiết.")
+        return 0
+    log(f"Tính xanh hóa cho {len(dates)} ngày ({dates[0]:%d/%m/%Y} → {dates[-1]:%d/%m/%Y})…")
     for day in dates:
         greening_recompute(on=day)
     return len(dates)
@@ -155,12 +179,21 @@ def _ensure_accounts(root: Unit, commune: Unit, report: SeedReport) -> dict[str,
     ]
     accounts = {}
     for username, full_name, position, role, unit in specs:
-        user, _ = User.objects.get_or_create(
+        user, created = User.objects.get_or_create(
             username=username, defaults={"full_name": full_name, "position": position}
         )
-        user.set_password(DEMO_PASSWORD)
-        user.is_staff = user.is_superuser = role == Role.SYSTEM_ADMIN
-        user.save(update_fields=["password", "is_staff", "is_superuser"])
+        # Write only what differs, so a rerun writes nothing. An existing account keeps
+        # the password it has (`manage.py changepassword` resets one); hashing is slow.
+        changed = []
+        if created or not user.has_usable_password():
+            user.set_password(DEMO_PASSWORD)
+            changed.append("password")
+        is_admin = role == Role.SYSTEM_ADMIN
+        if (user.is_staff, user.is_superuser) != (is_admin, is_admin):
+            user.is_staff = user.is_superuser = is_admin
+            changed += ["is_staff", "is_superuser"]
+        if changed:
+            user.save(update_fields=changed)
         Membership.objects.get_or_create(user=user, unit=unit, role=role)
         accounts[username] = user
         report.accounts.append((username, str(Role(role).label), unit.name))
@@ -175,6 +208,7 @@ class Central:
     plan: Plan
     groups: dict[int, TaskGroup]
     cascading_tasks: list[Task]
+    created: bool  # this run wrote Plan 02 and its tasks
 
 
 def _ensure_central(root: Unit, author: User, today: datetime.date) -> Central:
@@ -208,7 +242,7 @@ def _ensure_central(root: Unit, author: User, today: datetime.date) -> Central:
     cascading = list(
         plan.tasks.filter(lead_unit__code="TW-VPTW", code__in=_cascading_codes()).order_by("code")
     )
-    return Central(plan, groups, cascading)
+    return Central(plan, groups, cascading, created)
 
 
 def _ensure_document(

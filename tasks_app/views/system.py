@@ -1,17 +1,32 @@
+from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.shortcuts import redirect, resolve_url
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from tasks_app.access import start_page
+from tasks_app.forms_accounts import LoginForm
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role's start page (tasks_app.access.start_page)."""
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={reverse('my_tasks')}")
-    return redirect("my_tasks")
+        return redirect("login")
+    return redirect(start_page(request.user))
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; without a safe ?next=, it sends the user straight to their start
+    page rather than through "/"."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return resolve_url(start_page(self.request.user))
 
 
 @never_cache

@@ -3,23 +3,27 @@ downloads, and creating and cascading tasks. Views validate and render; the acti
 write; tasks_app.access decides who may do what."""
 
 import copy
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from tasks_app.access import (
+    PROVINCE_ROLES,
     TaskAccess,
     TaskGrant,
     creatable_units,
     get_task_for_user,
     get_task_grant,
+    has_own_tasks,
     may_approve,
     may_cascade,
     may_edit_details,
@@ -103,9 +107,56 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "parent_task": visible_tasks(user).filter(pk=filters.parent).only("code", "title").first()
         if filters.parent
         else None,
+        "empty": None if listing.total else _why_empty(user, filtered=any(v for _k, v in query.items())),
     }
     template = "tasks/my_tasks.html#results" if partial else "tasks/my_tasks.html"
     return render(request, template, context)
+
+
+@dataclass(frozen=True)
+class EmptyList:
+    reason: str
+    link: str = ""
+    link_label: str = ""
+
+
+def _why_empty(user, *, filtered: bool) -> EmptyList:
+    """Why "My tasks" is empty, and what to do about it."""
+    if filtered:
+        return EmptyList(_("No task matches these filters."), reverse("my_tasks"), _("Clear filters"))
+    scope = user_scope(user)
+    if not scope.unit_ids:
+        return EmptyList(
+            _(
+                "Your account does not belong to any unit yet, so it has no tasks. Ask your "
+                "steering committee's office to add you to your unit."
+            )
+        )
+    if not has_own_tasks(user):
+        return EmptyList(
+            _("Your role follows the boards and has no tasks of its own."),
+            reverse("dashboard"),
+            _("Open the dashboard"),
+        )
+    if scope.creating_unit_ids:
+        return EmptyList(
+            _(
+                "Your province has no tasks yet. Create the first one, or wait for the tasks "
+                "assigned from the central plan."
+            ),
+            reverse("task_new"),
+            _("New task"),
+        )
+    if scope.units_with(PROVINCE_ROLES):
+        return EmptyList(
+            _(
+                "Your province has no tasks yet. They appear here when the province's office "
+                "creates them or the centre assigns them."
+            )
+        )
+    return EmptyList(
+        _("Your unit has no tasks assigned yet. Tasks appear here when the province assigns them.")
+    )
 
 
 # --- The task page ---------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def _log_in(page, base: str, username: str, password: str) -> None:
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # each role's own start page
 
 
 def _screenshot(page, name: str) -> Path:
