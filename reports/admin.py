@@ -18,7 +18,7 @@ class ReportAdmin(admin.ModelAdmin):
         "size",
     ]
     list_filter = ["status", "kind", "period_start"]
-    search_fields = ["unit__search_name__matches", "error"]
+    search_fields = ["unit__search_name__matches", "error__matches"]
     readonly_fields = [field.name for field in Report._meta.fields]
 
     def has_add_permission(self, request):

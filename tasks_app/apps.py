@@ -1,7 +1,23 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
 class TasksAppConfig(AppConfig):
     name = "tasks_app"
     verbose_name = _("Resolution 57 tasks")
+
+    def ready(self) -> None:
+        connection_created.connect(_add_sqlite_fold, dispatch_uid="nq57_fold")
+
+
+def _add_sqlite_fold(sender, connection, **kwargs) -> None:
+    """SQLite runs Python's own fold() as nq57_fold(), the function PostgreSQL gets from
+    migration 0013, so `__matches` folds alike on both (tasks_app.models.derived)."""
+    if connection.vendor != "sqlite":
+        return
+    from tasks_app.text import fold
+
+    connection.connection.create_function(
+        "nq57_fold", 1, lambda value: None if value is None else fold(value), deterministic=True
+    )

@@ -97,7 +97,7 @@ class CommitteeMemberInline(admin.TabularInline):
 class SteeringCommitteeAdmin(admin.ModelAdmin):
     list_display = ["name", "unit", "decision_number", "decision_date"]
     list_filter = ["unit__kind", province_filter("unit__province")]
-    search_fields = ["name", "unit__search_name__matches", "decision_number"]
+    search_fields = ["name__matches", "unit__search_name__matches", "decision_number"]
     autocomplete_fields = ["unit"]
     list_select_related = ["unit"]
     inlines = [CommitteeMemberInline]
@@ -107,7 +107,7 @@ class SteeringCommitteeAdmin(admin.ModelAdmin):
 class CommitteeMemberAdmin(admin.ModelAdmin):
     list_display = ["full_name", "position", "role", "committee"]
     list_filter = ["role", province_filter("committee__unit__province")]
-    search_fields = ["full_name", "position", "committee__unit__search_name__matches"]
+    search_fields = ["full_name__matches", "position__matches", "committee__unit__search_name__matches"]
     autocomplete_fields = ["committee", "user"]
     list_select_related = ["committee"]
 
@@ -126,7 +126,7 @@ class TaskGroupInline(admin.TabularInline):
 class PlanAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "document_type", "issuing_unit", "issue_date", "implements"]
     list_filter = ["document_type", "issuing_unit__kind", province_filter("issuing_unit__province")]
-    search_fields = ["code", "title", "issuing_unit__search_name__matches"]
+    search_fields = ["code", "title__matches", "issuing_unit__search_name__matches"]
     autocomplete_fields = ["issuing_unit", "implements"]
     list_select_related = ["issuing_unit", "implements"]
     date_hierarchy = "issue_date"
@@ -136,7 +136,7 @@ class PlanAdmin(admin.ModelAdmin):
 @admin.register(PlanPhase)
 class PlanPhaseAdmin(admin.ModelAdmin):
     list_display = ["name", "plan", "start_date", "end_date"]
-    search_fields = ["name", "plan__code"]
+    search_fields = ["name__matches", "plan__code"]
     list_select_related = ["plan"]
 
 
@@ -144,7 +144,7 @@ class PlanPhaseAdmin(admin.ModelAdmin):
 class TaskGroupAdmin(admin.ModelAdmin):
     list_display = ["number", "name", "plan"]
     list_filter = [province_filter("plan__issuing_unit__province")]
-    search_fields = ["name", "plan__code"]
+    search_fields = ["name__matches", "plan__code"]
     list_select_related = ["plan"]
 
 
@@ -330,7 +330,12 @@ class TaskUpdateAdmin(ReadOnlyAdmin):
         province_filter("task__lead_unit__province"),
         "created_at",
     ]
-    search_fields = ["task__search_text__matches", "note", "author__username", "author__full_name"]
+    search_fields = [
+        "task__search_text__matches",
+        "note__matches",
+        "author__username",
+        "author__full_name__matches",
+    ]
     list_select_related = ["task", "author"]
     date_hierarchy = "created_at"
     inlines = [EvidenceInline]
@@ -341,7 +346,7 @@ class TaskUpdateAdmin(ReadOnlyAdmin):
 class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "update", "size", "content_type", "sha256"]
     list_filter = ["content_type"]
-    search_fields = ["original_name", "sha256", "update__task__code"]
+    search_fields = ["original_name__matches", "sha256", "update__task__code"]
     list_select_related = ["update__task"]
 
 
@@ -354,7 +359,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "full_name", "position", "is_active", "is_staff", "last_login"]
-    search_fields = ["username", "full_name", "email"]
+    search_fields = ["username", "full_name__matches", "email"]
     list_filter = [
         "is_active",
         "is_staff",
@@ -387,6 +392,6 @@ class UserAdmin(DjangoUserAdmin):
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "unit", "created_at"]
     list_filter = ["role", "unit__kind", province_filter("unit__province")]
-    search_fields = ["user__username", "user__full_name", "unit__search_name__matches", "unit__code"]
+    search_fields = ["user__username", "user__full_name__matches", "unit__search_name__matches", "unit__code"]
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit"]

@@ -36,6 +36,20 @@ class Matches(Contains):
         return connection.operators["contains"] % rhs
 
 
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class FoldedMatches(Matches):
+    """`matches` on any other text column: folds the column in the database, with
+    nq57_fold() (a SQL function on PostgreSQL, migration 0013; tasks_app.text.fold itself
+    on SQLite, tasks_app.apps), and the term in Python. It reads every row, so it is for
+    the admin's searches of names, notes and titles; the task and unit searches people
+    type all day use the stored, indexed columns above."""
+
+    def process_lhs(self, compiler, connection, lhs=None):
+        sql, params = super().process_lhs(compiler, connection, lhs)
+        return f"nq57_fold({sql})", params
+
+
 class DerivedFieldsQuerySet(models.QuerySet):
     """Subclasses name the `sources` and the `derived` fields, and fill them in `derive`."""
 

@@ -47,7 +47,12 @@ def test_a_province_leader_lands_on_the_province_board(live_server, phone, peopl
     _log_in(phone, live_server.url, "lanhdao.tinh")
     assert phone.url.endswith(f"/dashboard/province/{people.pk}/")
     menu = phone.get_by_role("navigation", name="Menu chính")
-    assert menu.get_by_role("link").all_inner_texts() == ["Nhiệm vụ của tôi", "Bảng điều hành", "Báo cáo", "Chờ phê duyệt"]
+    assert menu.get_by_role("link").all_inner_texts() == [
+        "Nhiệm vụ của tôi",
+        "Bảng điều hành",
+        "Báo cáo",
+        "Chờ phê duyệt",
+    ]
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
 
 
