@@ -331,6 +331,16 @@ class DateInput(forms.DateInput):
         return value
 
 
+# The "6 rõ" fields look the same whether a task is created or corrected.
+TASK_DETAIL_WIDGETS = {
+    "start_date": DateInput,
+    "deadline": DateInput,
+    "title": forms.Textarea(attrs={"rows": 2}),
+    "description": forms.Textarea(attrs={"rows": 3}),
+    "expected_product": forms.Textarea(attrs={"rows": 2}),
+}
+
+
 class TaskCreateForm(CascadeFieldsMixin, forms.ModelForm):
     class Meta:
         model = Task
@@ -349,13 +359,7 @@ class TaskCreateForm(CascadeFieldsMixin, forms.ModelForm):
             "expected_product",
             "is_key",
         ]
-        widgets = {
-            "start_date": DateInput,
-            "deadline": DateInput,
-            "title": forms.Textarea(attrs={"rows": 2}),
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "expected_product": forms.Textarea(attrs={"rows": 2}),
-        }
+        widgets = TASK_DETAIL_WIDGETS
 
     def __init__(self, *args, province, plans, communes, **kwargs):
         super().__init__(*args, **kwargs)
@@ -545,14 +549,7 @@ class TaskEditForm(forms.ModelForm):
             "expected_product",
             "is_key",
         ]
-        widgets = {
-            "start_date": DateInput,
-            "deadline": DateInput,
-            "title": forms.Textarea(attrs={"rows": 2}),
-            "description": forms.Textarea(attrs={"rows": 3}),
-            "expected_product": forms.Textarea(attrs={"rows": 2}),
-            "coordinating_units": forms.CheckboxSelectMultiple,
-        }
+        widgets = {**TASK_DETAIL_WIDGETS, "coordinating_units": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, coordinating_choices, **kwargs):
         super().__init__(*args, **kwargs)
