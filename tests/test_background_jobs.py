@@ -12,12 +12,13 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
 from nq57.celery import app
 from reports.models import Report, ReportStatus
-from tasks_app.actions.greening import greening_recompute
+from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY, greening_recompute
 from tasks_app.clock import local_today
 from tasks_app.models import GreeningSnapshot
 from tests.forms_html import parse_page
@@ -70,7 +71,10 @@ def folder_broker(tmp_path, settings):
     )
     _forget_connections()
     settings.MEDIA_ROOT = tmp_path / "media"
+    # An earlier test's "refresh queued" flag (in Redis on CI) would keep this one from queueing.
+    cache.delete(INCREMENTAL_QUEUED_KEY)
     yield queue
+    cache.delete(INCREMENTAL_QUEUED_KEY)
     app.conf.update(previous)
     _forget_connections()
 
