@@ -26,11 +26,22 @@ demo: $(STAMP)
 	@$(MAKE) --no-print-directory serve
 
 # Serves the database as it is, without seeding: the web server and, without REDIS_URL,
-# the Celery worker (with the nightly and weekly schedules) that runs the jobs.
-serve: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+# the Celery worker (with the nightly and weekly schedules) that runs the jobs. It runs
+# with production settings (DEBUG off: the app's own error pages, compressed static files
+# served by WhiteNoise), on a secret key made once for this machine, over plain HTTP on
+# this host only.
+SERVE_ENV = DEBUG=0 SECRET_KEY="$$(cat $(SECRET_FILE))" ALLOWED_HOSTS=$(HOST),localhost SECURE_COOKIES=0
+SECRET_FILE := var/demo-secret-key
+
+$(SECRET_FILE):
+	mkdir -p var
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+serve: $(STAMP) $(SECRET_FILE)
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "NQ57 Monitor: http://$(HOST):$(PORT)/"
-	DEBUG=1 $(BIN)/python manage.py serve $(HOST):$(PORT)
+	$(SERVE_ENV) $(BIN)/python manage.py serve $(HOST):$(PORT)
 
 # The whole suite. Honours DATABASE_URL and REDIS_URL (CI sets both); SQLite otherwise.
 test: $(STAMP)

@@ -75,3 +75,13 @@ def test_make_serve_runs_it_and_make_demo_ends_with_it():
     assert "manage.py serve $(HOST):$(PORT)" in serve_recipe and "seed_demo" not in serve_recipe
     demo_recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
     assert demo_recipe.rstrip().endswith("serve") and "runserver" not in demo_recipe
+
+
+def test_make_serve_runs_with_production_settings_on_this_host():
+    # The demo shows what users get: the app's own error pages, not Django's debug pages.
+    makefile = (ROOT / "Makefile").read_text()
+    serve_recipe = makefile.split("\nserve:", 1)[1].split("\n\n", 1)[0]
+    env = makefile.split("\nSERVE_ENV = ", 1)[1].split("\n", 1)[0]
+    assert "DEBUG=0" in env and "SECRET_KEY=" in env and "SECURE_COOKIES=0" in env
+    assert "ALLOWED_HOSTS=$(HOST)" in env
+    assert "collectstatic" in serve_recipe and "DEBUG=1" not in serve_recipe
