@@ -331,6 +331,25 @@ class DateInput(forms.DateInput):
         return value
 
 
+def check_task_dates(form: forms.Form, cleaned: dict) -> None:
+    """The dates of a task being created or corrected: the deadline is not before the
+    start, and falls in the plan phase chosen (a phase holds the tasks due in it)."""
+    start, deadline, phase = cleaned.get("start_date"), cleaned.get("deadline"), cleaned.get("phase")
+    if start and deadline and deadline < start:
+        form.add_error("deadline", _("The deadline cannot be before the start date."))
+    if phase and deadline and not phase.start_date <= deadline <= phase.end_date:
+        form.add_error(
+            "phase",
+            _("The deadline %(deadline)s is outside the phase “%(phase)s” (%(start)s – %(end)s).")
+            % {
+                "deadline": deadline.strftime("%d/%m/%Y"),
+                "phase": phase.name,
+                "start": phase.start_date.strftime("%d/%m/%Y"),
+                "end": phase.end_date.strftime("%d/%m/%Y"),
+            },
+        )
+
+
 # The "6 rõ" fields look the same whether a task is created or corrected.
 TASK_DETAIL_WIDGETS = {
     "start_date": DateInput,
@@ -385,9 +404,7 @@ class TaskCreateForm(CascadeFieldsMixin, forms.ModelForm):
             value = cleaned.get(name)
             if plan and value and value.plan_id != plan.pk:
                 self.add_error(name, _("This belongs to another plan than the one chosen."))
-        start, deadline = cleaned.get("start_date"), cleaned.get("deadline")
-        if start and deadline and deadline < start:
-            self.add_error("deadline", _("The deadline cannot be before the start date."))
+        check_task_dates(self, cleaned)
         code = cleaned.get("code")
         if plan and code:
             child_codes = [f"{code}/{c.code}" for c in self.chosen_communes()] if "cascade" in cleaned else []
@@ -571,9 +588,7 @@ class TaskEditForm(forms.ModelForm):
         for name in ("title", "responsible_name", "approving_authority", "expected_product", "note"):
             if isinstance(cleaned.get(name), str):
                 cleaned[name] = cleaned[name].strip()
-        start, deadline = cleaned.get("start_date"), cleaned.get("deadline")
-        if start and deadline and deadline < start:
-            self.add_error("deadline", _("The deadline cannot be before the start date."))
+        check_task_dates(self, cleaned)
         return cleaned
 
 

@@ -191,3 +191,25 @@ def test_the_communes_copies_list_with_filters_and_scope(
     client.force_login(outsider)
     foreign = client.get(reverse("my_tasks"), {"parent": parent.pk}).content.decode()
     assert "Nhiệm vụ cha" not in foreign and "0 nhiệm vụ" in foreign
+
+
+def test_a_deadline_outside_the_chosen_phase_is_refused(province_client, plan):
+    from tasks_app.models import PlanPhase
+
+    first_half = PlanPhase.objects.create(
+        plan=plan,
+        name="6 tháng đầu năm 2026",
+        sort_order=1,
+        start_date=datetime.date(2026, 1, 1),
+        end_date=datetime.date(2026, 6, 30),
+    )
+    response = province_client.post(reverse("task_new"), form_data(plan, phase=first_half.pk))
+    assert response.status_code == 422
+    assert "Thời hạn 30/09/2026 nằm ngoài giai đoạn “6 tháng đầu năm 2026” (01/01/2026 – 30/06/2026)." in (
+        response.content.decode()
+    )
+    assert not Task.objects.exists()
+    ok = province_client.post(
+        reverse("task_new"), form_data(plan, phase=first_half.pk, deadline="30/06/2026")
+    )
+    assert ok.status_code == 302
