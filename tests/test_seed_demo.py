@@ -220,3 +220,16 @@ def test_a_rerun_keeps_a_demo_password_that_was_changed_and_sets_a_missing_one(s
     leader.refresh_from_db()
     assert officer.check_password("Mat-khau-moi-2026")
     assert leader.check_password(DEMO_PASSWORD)
+
+
+def test_communes_copies_are_assigned_by_the_province_office_and_reported_by_the_commune(seeded):
+    copies = Task.objects.filter(lead_unit__kind=UnitKind.COMMUNE)
+    assigned_by_province = Q(created_by__memberships__unit=F("parent__lead_unit"))
+    assert not copies.exclude(assigned_by_province).exists()
+    created = TaskUpdate.objects.filter(task__in=copies, kind="created")
+    assert not created.exclude(author=F("task__created_by")).exists()
+    # Their progress reports are by the commune's own people: the commune's last update.
+    reported = TaskUpdate.objects.filter(task__in=copies, kind="progress")
+    assert not reported.exclude(author__memberships__unit=F("task__lead_unit")).exists()
+    assert copies.filter(last_own_update_at__isnull=False).exists()
+    assert not copies.filter(updates__kind="progress").filter(last_own_update_at__isnull=True).exists()

@@ -462,7 +462,7 @@ def _seed_province(
                 province_task(
                     number,
                     group,
-                    f"Chỉ đạo, đôn đốc 100% xã, phường thực hiện: {title.lower()}",
+                    f"Chỉ đạo, đôn đốc 100% xã, phường thực hiện: {title[0].lower()}{title[1:]}",
                     product,
                 ),
                 group,
@@ -662,11 +662,19 @@ def _write_tasks(
         task.version = 1 + len(life.steps)
         task.created_at = _at(life.created, rng)
         task.updated_at = _at(life.steps[-1].day, rng) if life.steps else task.created_at
-        task.created_by = authors[id(task)]
-        own = (task.created_by.pk, task.lead_unit.pk) in member_of
+        reporter = authors[id(task)]
+        # A copy cascaded in this batch was assigned by its parent's author (the province's
+        # office); its unit's own officer reports on it.
+        task.created_by = authors.get(id(task.parent), reporter) if task.parent is not None else reporter
         own_steps = [step for step in life.steps if not step.by_assigner]
-        own_time = _at(own_steps[-1].day, rng) if own_steps else task.created_at
-        task.last_own_update_at = (task.updated_at if own_steps == life.steps else own_time) if own else None
+        if (reporter.pk, task.lead_unit.pk) not in member_of:
+            task.last_own_update_at = None
+        elif own_steps and own_steps == life.steps:
+            task.last_own_update_at = task.updated_at
+        elif own_steps:
+            task.last_own_update_at = _at(own_steps[-1].day, rng)
+        else:  # only its creation: the unit's own when the unit created it
+            task.last_own_update_at = task.created_at if task.created_by is reporter else None
     # Parents first: a child in the same batch needs its parent's id.
     created_ids = set()
     pending = list(tasks)
@@ -691,7 +699,7 @@ def _write_tasks(
         updates.append(
             TaskUpdate(
                 task=task,
-                author=author,
+                author=task.created_by,
                 created_at=task.created_at,
                 kind=UpdateKind.CREATED,
                 version=1,
