@@ -296,13 +296,27 @@ def may_withdraw(user: User, task: Task) -> bool:
     )
 
 
+def _approving_unit_ids(task: Task) -> tuple[int, ...]:
+    """The units whose leaders approve the task in the app: its lead unit, then the unit
+    that assigned it (once, when they are the same)."""
+    return tuple(dict.fromkeys((task.lead_unit_id, _assigning_unit_id(task))))
+
+
 def may_approve(user: User, task: Task) -> bool:
     """The approving authority: a leader of the lead unit, or of the unit that assigned
     the task. (Whether the task awaits approval is the action's check, not a right.)"""
     leading = user_scope(user).units_with(LEADER_ROLES)
     if not leading:
         return False
-    return task.lead_unit_id in leading or _assigning_unit_id(task) in leading
+    return any(unit_id in leading for unit_id in _approving_unit_ids(task))
+
+
+def approving_units(task: Task) -> list[Unit]:
+    """The units whose leaders may approve the task (may_approve's rule), for the task page
+    to say who approves in the app beside the free-text "approving authority" it was given."""
+    ids = _approving_unit_ids(task)
+    units = Unit.objects.in_bulk(ids)
+    return [units[unit_id] for unit_id in ids if unit_id in units]
 
 
 def may_reopen(user: User, task: Task) -> bool:

@@ -82,7 +82,7 @@ class TaskUpdateForm(forms.Form):
         label=gettext_lazy("Progress (%)"),
         min_value=0,
         max_value=100,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 5}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),  # any whole percent
     )
     note = forms.CharField(
         label=gettext_lazy("Note"),

@@ -20,6 +20,7 @@ from tasks_app.access import (
     PROVINCE_ROLES,
     TaskAccess,
     TaskGrant,
+    approving_units,
     creatable_units,
     get_task_for_user,
     get_task_grant,
@@ -186,6 +187,7 @@ def _live_context(
         "form": form,
         "kept_tokens": [(item, kept_evidence_token(item)) for item in getattr(form, "kept", [])],
         "may_cascade": may_cascade(request.user, page.task),
+        "approvers": approving_units(page.task),
         **lifecycle_context(request.user, page.task, approval_form=extra.pop("approval_form", None)),
         **extra,
     }
