@@ -49,12 +49,10 @@ def _django_messages(module: str) -> list[tuple[str, str]]:
             continue
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
         first = node.args[0]
-        if name in ("_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy") and isinstance(
-            first, ast.Constant
-        ):
-            if isinstance(first.value, str):
-                plural = node.args[1].value if name.startswith("ngettext") else None
-                found.append((first.value, plural))
+        is_message = name in ("_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy")
+        if is_message and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            plural = node.args[1].value if name.startswith("ngettext") else None
+            found.append((first.value, plural))
     return found
 
 
@@ -73,7 +71,10 @@ def test_every_django_auth_message_we_show_has_a_vietnamese_translation(module):
     untranslated = []
     with translation.override("vi"):
         for singular, plural in _django_messages(module):
-            translated = translation.ngettext(singular, plural, 2) if plural else translation.gettext(singular)
+            if plural:
+                translated = translation.ngettext(singular, plural, 2)
+            else:
+                translated = translation.gettext(singular)
             if translated in (singular, plural) and singular not in SAME_IN_VIETNAMESE:
                 untranslated.append(singular)
     assert not untranslated
