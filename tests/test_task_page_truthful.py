@@ -2,11 +2,16 @@
 a progress field that takes every value the server accepts, and the withdrawn unit named
 as what it is (a ward is not a commune)."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tasks_app.access import approving_units, may_approve
+from tasks_app.greening.rules import Rule, Rules
 from tasks_app.models import Task, TaskStatus, Unit, UnitKind
+from tasks_app.selectors.greening import task_reason
 from tests.forms_html import parse_page
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +87,53 @@ def test_withdrawing_from_a_ward_names_the_ward(client, make_task, nghe_an, ward
     withdraw = client.get(reverse("task_withdraw", args=[copy.pk])).content.decode()
     assert f"{ward.name} sẽ không còn nhiệm vụ này" in withdraw
     assert "Xã sẽ không còn" not in withdraw and "số liệu của xã" not in withdraw
+
+
+# --- A reason states the real gap ------------------------------------------------------------------
+
+
+def test_the_behind_reason_states_the_real_gap_in_vietnamese():
+    start = datetime.date(2026, 1, 1)
+    reason = task_reason(
+        task_id=1,
+        code="NV-1",
+        title="Số hóa",
+        is_key=False,
+        status=TaskStatus.IN_PROGRESS,
+        progress=15,
+        start_date=start,
+        deadline=start + datetime.timedelta(days=100),
+        completed_on=None,
+        on=start + datetime.timedelta(days=80),
+        rules=Rules(),
+    )
+    assert reason.rule == Rule.TIME_AHEAD_OF_PROGRESS
+    with translation.override("vi"):
+        assert reason.sentence == (
+            "Đã qua 80% thời gian nhưng tiến độ mới đạt 15%: chậm 65 điểm phần trăm, "
+            "quá mức cho phép 20 điểm."
+        )
+
+
+def test_a_gap_rounded_down_to_the_tolerance_still_reads_true():
+    # 41 of 200 days is 20.5 % of the time, shown as 20 %: behind by more than 20 points
+    # by the rule, but 20 - 0 = 20 in the figures shown, so the sentence says "more than 20".
+    start = datetime.date(2026, 1, 1)
+    reason = task_reason(
+        task_id=1,
+        code="NV-1",
+        title="Số hóa",
+        is_key=False,
+        status=TaskStatus.IN_PROGRESS,
+        progress=0,
+        start_date=start,
+        deadline=start + datetime.timedelta(days=200),
+        completed_on=None,
+        on=start + datetime.timedelta(days=41),
+        rules=Rules(not_started_grace_days=400),
+    )
+    assert reason.rule == Rule.TIME_AHEAD_OF_PROGRESS
+    with translation.override("vi"):
+        assert reason.sentence == (
+            "Đã qua 20% thời gian nhưng tiến độ mới đạt 0%: chậm hơn quá 20 điểm phần trăm."
+        )
