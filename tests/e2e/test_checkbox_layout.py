@@ -21,7 +21,7 @@ def _same_line(page, checkbox_selector: str) -> None:
 
 def test_the_key_task_checkbox_sits_beside_its_label_at_360_px(live_server, page, django_user_model):
     province = Unit.objects.get(code="40")
-    officer = django_user_model.objects.create_user("tinh.e2e", password="mat-khau-tinh", full_name="Lê Thu Hà")
+    officer = django_user_model.objects.create_user("tinh.e2e", password="mat-khau-tinh", full_name="Thu Hà")
     Membership.objects.create(user=officer, unit=province, role=Role.PROVINCE_OFFICER)
     plan = Plan.objects.create(
         issuing_unit=province, code="292/KH-UBND", title="Kế hoạch", issue_date=datetime.date(2026, 1, 15)
