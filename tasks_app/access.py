@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.models import Membership, Plan, Role, Task, TaskStatus, Unit, UnitKind, User
+from tasks_app.selectors.lifecycle import ApprovalStage, approval_stage
 
 OFFICER_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER})
 LEADER_ROLES = frozenset({Role.COMMUNE_LEADER, Role.PROVINCE_LEADER})
@@ -295,13 +296,76 @@ def may_withdraw(user: User, task: Task) -> bool:
     )
 
 
+def _approving_unit_ids(task: Task) -> tuple[int, ...]:
+    """The units whose leaders approve the task in the app: its lead unit, then the unit
+    that assigned it (once, when they are the same)."""
+    return tuple(dict.fromkeys((task.lead_unit_id, _assigning_unit_id(task))))
+
+
 def may_approve(user: User, task: Task) -> bool:
     """The approving authority: a leader of the lead unit, or of the unit that assigned
     the task. (Whether the task awaits approval is the action's check, not a right.)"""
     leading = user_scope(user).units_with(LEADER_ROLES)
     if not leading:
         return False
-    return task.lead_unit_id in leading or _assigning_unit_id(task) in leading
+    return any(unit_id in leading for unit_id in _approving_unit_ids(task))
+
+
+def approving_units(task: Task) -> list[Unit]:
+    """The units whose leaders may approve the task (may_approve's rule), for the task page
+    to say who approves in the app beside the free-text "approving authority" it was given."""
+    ids = _approving_unit_ids(task)
+    units = Unit.objects.in_bulk(ids)
+    return [units[unit_id] for unit_id in ids if unit_id in units]
+
+
+def may_reopen(user: User, task: Task) -> bool:
+    """Only the approving authority reopens a completion it approved."""
+    return approval_stage(task) == ApprovalStage.APPROVED and may_approve(user, task)
+
+
+# --- The statuses the lead unit's officer may set --------------------------------------------
+
+# Withdrawing is the assigning unit's decision, with its reason, on its own page.
+UPDATABLE_STATUSES = tuple(s for s in TaskStatus.values if s != TaskStatus.WITHDRAWN)
+
+AWAITING_HINT = _("This task awaits approval: its approving authority completes it or returns it.")
+IN_FLOW_HINT = _(
+    "This task was put up for approval, so it is completed only when its approving authority "
+    "approves it. Choose “Awaiting approval” to submit it again."
+)
+APPROVED_HINT = _(
+    "Its approving authority approved this completion: the status and progress are closed, and "
+    "only the approving leader can reopen it. You can still add notes and files."
+)
+
+
+@dataclass(frozen=True)
+class StatusChoice:
+    """What the lead unit's officer may choose on the update form, and why not more."""
+
+    statuses: tuple[str, ...]
+    locked: bool = False  # status and progress closed: an approved completion
+    hint: Promise | None = None  # why a status is not offered (also the error if posted)
+
+
+def officer_status_choice(task: Task) -> StatusChoice:
+    """The one rule for the officer's status choices (the form offers them, and refuses
+    anything else when posted). Approval is optional, but once a task was put up for
+    approval its officer neither completes it alone nor undoes the approval."""
+    statuses = list(UPDATABLE_STATUSES)
+    if task.parent_id and task.status != TaskStatus.CANCELLED:
+        # A unit that received a task from above may not cancel it; only its own tasks.
+        statuses.remove(TaskStatus.CANCELLED)
+    stage = approval_stage(task)
+    if stage == ApprovalStage.APPROVED:
+        return StatusChoice((TaskStatus.COMPLETED,), locked=True, hint=APPROVED_HINT)
+    if stage == ApprovalStage.IN_FLOW:
+        if task.status != TaskStatus.COMPLETED:  # kept when it is the current status
+            statuses.remove(TaskStatus.COMPLETED)
+        hint = AWAITING_HINT if task.status == TaskStatus.AWAITING_APPROVAL else IN_FLOW_HINT
+        return StatusChoice(tuple(statuses), hint=hint)
+    return StatusChoice(tuple(statuses))
 
 
 def tasks_to_approve(user: User) -> QuerySet[Task]:

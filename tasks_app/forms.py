@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tasks_app.access import TaskAccess
+from tasks_app.access import UPDATABLE_STATUSES, TaskAccess, officer_status_choice
 from tasks_app.actions.tasks import EvidenceUpload
 from tasks_app.clock import local_today
 from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, inspect_upload, max_bytes
@@ -71,11 +71,6 @@ class EvidenceField(forms.FileField):
 
 # --- The update form -----------------------------------------------------------------------
 
-# Withdrawing is the assigning unit's decision, with its reason, on its own page.
-UPDATABLE_STATUSES = [s for s in TaskStatus.values if s != TaskStatus.WITHDRAWN]
-# A unit that received a task from above may not cancel it; only its own tasks.
-STATUSES_FOR_CASCADED = [s for s in UPDATABLE_STATUSES if s != TaskStatus.CANCELLED]
-
 
 class TaskUpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -87,7 +82,7 @@ class TaskUpdateForm(forms.Form):
         label=gettext_lazy("Progress (%)"),
         min_value=0,
         max_value=100,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 5}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),  # any whole percent
     )
     note = forms.CharField(
         label=gettext_lazy("Note"),
@@ -129,12 +124,21 @@ class TaskUpdateForm(forms.Form):
                 "progress": task.progress,
                 **self.initial,
             }
+        # Status and progress: only the lead unit's officer, and only what the rule allows.
+        self.status_choice = officer_status_choice(task) if access >= TaskAccess.EDIT else None
         if access < TaskAccess.EDIT:
             del self.fields["status"], self.fields["progress"]
             self.fields["note"].required = True
             self.fields["note"].help_text = ""
-        elif task.parent_id and task.status != TaskStatus.CANCELLED:
-            self.fields["status"].choices = [(s, TaskStatus(s).label) for s in STATUSES_FOR_CASCADED]
+        elif self.status_choice.locked:
+            del self.fields["status"], self.fields["progress"]
+        else:
+            status = self.fields["status"]
+            status.choices = [(s, TaskStatus(s).label) for s in self.status_choice.statuses]
+            if self.status_choice.hint:
+                status.help_text = self.status_choice.hint
+                # A status not offered, posted anyway, is refused with the reason.
+                status.error_messages["invalid_choice"] = self.status_choice.hint
         if self.is_bound:
             for token in self.data.getlist("kept_evidence"):
                 item = kept_evidence_from_token(token)
@@ -149,6 +153,9 @@ class TaskUpdateForm(forms.Form):
         cleaned = super().clean()
         cleaned["difficulties"] = (cleaned.get("difficulties") or "").strip()
         if not self.edits_status:
+            if self.status_choice is not None and self._posts_status_change():
+                # An approved completion: closed to status and progress, notes still welcome.
+                raise ValidationError(self.status_choice.hint, code="locked")
             wrote = (cleaned.get("note") or "").strip() or cleaned["difficulties"]
             if not wrote and not cleaned.get("evidence") and not self.kept:
                 raise ValidationError(_("Write a note or attach a file."), code="empty")
@@ -165,16 +172,6 @@ class TaskUpdateForm(forms.Form):
                 "progress", _("A task that has not started has 0%% progress. Choose “In progress”.")
             )
         status_changed = status != self.task.status
-        if (
-            status_changed
-            and status == TaskStatus.COMPLETED
-            and self.task.status == TaskStatus.AWAITING_APPROVAL
-        ):
-            # Submitted for approval: only the approving authority completes it now.
-            self.add_error(
-                "status",
-                _("This task awaits approval: its approving authority completes it or returns it."),
-            )
         if (status_changed or progress < self.task.progress) and not note:
             self.add_error(
                 "note",
@@ -185,6 +182,11 @@ class TaskUpdateForm(forms.Form):
         if status == TaskStatus.COMPLETED and status_changed:
             self._check_completion_proof(note, cleaned)
         return cleaned
+
+    def _posts_status_change(self) -> bool:
+        status = self.data.get("status", self.task.status)
+        progress = str(self.data.get("progress", self.task.progress)).strip()
+        return status != self.task.status or progress != str(self.task.progress)
 
     def _check_completion_proof(self, note: str, cleaned: dict) -> None:
         has_file = (
@@ -604,16 +606,19 @@ class ReasonForm(forms.Form):
     )
 
 
-APPROVE, RETURN = "approve", "return"
+APPROVE, RETURN, REOPEN = "approve", "return", "reopen"
 
 
 class ApprovalForm(forms.Form):
-    """Approve a completion, or return the task with a reason. One form, two buttons."""
+    """Approve a completion, or return the task with a reason (one form, two buttons); or
+    reopen an approved completion, with a reason (the same form, its own button)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    decision = forms.ChoiceField(choices=[(APPROVE, APPROVE), (RETURN, RETURN)], widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, APPROVE), (RETURN, RETURN), (REOPEN, REOPEN)], widget=forms.HiddenInput
+    )
     note = forms.CharField(
-        label=gettext_lazy("Comments (required to return the task)"),
+        label=gettext_lazy("Comments (required to return or reopen the task)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -624,4 +629,6 @@ class ApprovalForm(forms.Form):
         cleaned["note"] = (cleaned.get("note") or "").strip()
         if cleaned.get("decision") == RETURN and not cleaned["note"]:
             self.add_error("note", _("Write why the task is returned, so its unit knows what to do."))
+        if cleaned.get("decision") == REOPEN and not cleaned["note"]:
+            self.add_error("note", _("Write why the task is reopened, so its unit knows what to do."))
         return cleaned

@@ -47,7 +47,7 @@ CASES = [
      Rule.NOT_STARTED_WITHIN_GRACE, "Chưa triển khai: dự kiến bắt đầu ngày 01/07/2026."),
     ("in_progress", 21, D(2026, 1, 1), D(2026, 12, 31), None, TaskState.BEHIND_SCHEDULE,
      Rule.TIME_AHEAD_OF_PROGRESS,
-     "Đã qua 41% thời gian nhưng tiến độ mới đạt 21%: chậm hơn 20 điểm phần trăm."),
+     "Đã qua 41% thời gian nhưng tiến độ mới đạt 21%: chậm hơn quá 20 điểm phần trăm."),
     # 13 of 20 days gone (65 %) at 45 %: within the tolerance, but due in 7 days below 50 %.
     ("in_progress", 45, D(2026, 5, 19), D(2026, 6, 8), None, TaskState.BEHIND_SCHEDULE,
      Rule.NEAR_DEADLINE_LOW_PROGRESS,

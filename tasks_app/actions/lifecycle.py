@@ -1,8 +1,8 @@
 """Writes to a task after it is created: correcting its "6 rõ" (and carrying the shared
-fields to its cascaded copies), withdrawing a copy, and approving or returning a task
-that awaits approval. Like task_change, each locks the row, checks the version the
-caller saw, bumps it, records a TaskUpdate naming the change, and refreshes the greening
-figures once the transaction commits."""
+fields to its cascaded copies), withdrawing a copy, approving or returning a task that
+awaits approval, and reopening an approved one. Like task_change, each locks the row,
+checks the version the caller saw, bumps it, records a TaskUpdate naming the change, and
+refreshes the greening figures once the transaction commits."""
 
 import copy
 from collections.abc import Iterable
@@ -14,6 +14,7 @@ from tasks_app.actions.greening import greening_mark_stale
 from tasks_app.actions.tasks import check_version, detail_changes, task_change
 from tasks_app.clock import LOCAL_TZ, local_today
 from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
+from tasks_app.selectors.lifecycle import ApprovalStage, approval_stage
 
 # The fields a copy takes from its parent when it is cascaded (see task_cascade), and
 # follows when the parent's are corrected. The responsible person is the commune's own.
@@ -193,6 +194,19 @@ def task_return(*, task: Task, expected_version: int, author: User | None, reaso
     current = _awaiting(task, expected_version)
     return _record(
         current, status=TaskStatus.IN_PROGRESS, kind=UpdateKind.RETURNED, author=author, note=reason
+    )
+
+
+@transaction.atomic
+def task_reopen(*, task: Task, expected_version: int, author: User | None, reason: str) -> TaskUpdate:
+    """Open an approved completion again (→ in progress, progress kept), with the reason:
+    the approving authority's own decision, as the officer may not undo it."""
+    current = Task.objects.select_for_update().get(pk=task.pk)
+    check_version(current, expected_version)
+    if approval_stage(current) != ApprovalStage.APPROVED:
+        raise WrongTaskStatus(current)
+    return _record(
+        current, status=TaskStatus.IN_PROGRESS, kind=UpdateKind.REOPENED, author=author, note=reason
     )
 
 

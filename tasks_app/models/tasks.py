@@ -202,6 +202,8 @@ class UpdateKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the assigning unit")
     APPROVED = "approved", _("Completion approved")
     RETURNED = "returned", _("Returned for more work")
+    # An approved completion its approving authority opened again (with the reason).
+    REOPENED = "reopened", _("Reopened by the approving authority")
 
 
 # What the history calls each kind of change: the one mapping from an update to its name.
@@ -221,6 +223,7 @@ TIMELINE_LABELS = {
     UpdateKind.WITHDRAWN.value: _("Withdrawn by the assigning unit"),
     UpdateKind.APPROVED.value: _("Completion approved"),
     UpdateKind.RETURNED.value: _("Returned for more work"),
+    UpdateKind.REOPENED.value: _("Reopened by the approving authority"),
 }
 
 

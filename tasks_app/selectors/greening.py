@@ -130,6 +130,25 @@ def _not_started_on_time(r: TaskReason) -> str:
     ) % {"days": r.days_since_start, "grace": r.rules.not_started_grace_days}
 
 
+def _behind_sentence(r: TaskReason) -> str:
+    figures = {"elapsed": r.elapsed_percent, "progress": r.progress, "tolerance": r.rules.behind_tolerance_pp}
+    if r.behind_by_pp is not None and r.behind_by_pp > r.rules.behind_tolerance_pp:
+        # The real gap, not only the tolerance it passed: "20 points" read as the gap when it was 65.
+        return _(
+            "%(elapsed)s%% of the time has passed but progress is %(progress)s%%: %(gap)s points "
+            "behind, more than the %(tolerance)s allowed."
+        ) % {**figures, "gap": r.behind_by_pp}
+    # The shown percentages are rounded down, so the gap they show can equal the tolerance
+    # that the exact figures passed: then say only that it was passed.
+    return (
+        _(
+            "%(elapsed)s%% of the time has passed but progress is %(progress)s%%: more than %(tolerance)s "
+            "points behind."
+        )
+        % figures
+    )
+
+
 def _day(value: datetime.date) -> str:
     return value.strftime("%d/%m/%Y")
 
@@ -180,13 +199,7 @@ _RULE_SENTENCES = {
         % {"days": r.days_left}
     ),
     Rule.NOT_STARTED_WITHIN_GRACE: _not_started_on_time,
-    Rule.TIME_AHEAD_OF_PROGRESS: lambda r: (
-        _(
-            "%(elapsed)s%% of the time has passed but progress is %(progress)s%%: more than %(tolerance)s "
-            "points behind."
-        )
-        % {"elapsed": r.elapsed_percent, "progress": r.progress, "tolerance": r.rules.behind_tolerance_pp}
-    ),
+    Rule.TIME_AHEAD_OF_PROGRESS: lambda r: _behind_sentence(r),
     Rule.NEAR_DEADLINE_LOW_PROGRESS: lambda r: (
         ngettext(
             "%(days)s day left before the deadline and progress is %(progress)s%%, below the %(minimum)s%% "

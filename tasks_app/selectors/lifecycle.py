@@ -2,14 +2,17 @@
 returned to a unit or withdrawn from it, and the last such decision on one task."""
 
 from dataclasses import dataclass
+from enum import Enum
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from tasks_app.models import Task, TaskStatus, TaskUpdate, UpdateKind
 
 NOTICE_ROWS = 5
 # The decisions a task page states at the top, beside its status.
-DECISION_KINDS = (UpdateKind.WITHDRAWN, UpdateKind.RETURNED, UpdateKind.APPROVED)
+DECISION_KINDS = (UpdateKind.WITHDRAWN, UpdateKind.RETURNED, UpdateKind.APPROVED, UpdateKind.REOPENED)
+# The approving authority's decisions on a completion.
+APPROVAL_DECISIONS = (UpdateKind.APPROVED, UpdateKind.RETURNED, UpdateKind.REOPENED)
 
 
 def _last_kind() -> Subquery:
@@ -23,11 +26,12 @@ def _last_kind() -> Subquery:
 
 
 def returned_tasks(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    """Tasks sent back by their approver and not reported on since: still to be noticed."""
+    """Tasks sent back (or reopened) by their approver and not reported on since: still
+    to be noticed."""
     return (
         tasks.filter(status=TaskStatus.IN_PROGRESS)
         .annotate(last_kind=_last_kind())
-        .filter(last_kind=UpdateKind.RETURNED)
+        .filter(last_kind__in=(UpdateKind.RETURNED, UpdateKind.REOPENED))
         .order_by("deadline", "code")
     )
 
@@ -66,11 +70,36 @@ def last_decision(task: Task) -> TaskUpdate | None:
     """The update behind the task's current state, when it was a decision taken above
     the unit: its withdrawal, or its return or approval (while still in that state)."""
     expected = {
-        TaskStatus.WITHDRAWN: UpdateKind.WITHDRAWN,
-        TaskStatus.IN_PROGRESS: UpdateKind.RETURNED,
-        TaskStatus.COMPLETED: UpdateKind.APPROVED,
-    }.get(task.status)
-    if expected is None:
+        TaskStatus.WITHDRAWN: (UpdateKind.WITHDRAWN,),
+        TaskStatus.IN_PROGRESS: (UpdateKind.RETURNED, UpdateKind.REOPENED),
+        TaskStatus.COMPLETED: (UpdateKind.APPROVED,),
+    }.get(task.status, ())
+    if not expected:
         return None
     last = task.updates.exclude(kind=UpdateKind.NOTE).select_related("author").order_by("-version").first()
-    return last if last is not None and last.kind == expected else None
+    return last if last is not None and last.kind in expected else None
+
+
+class ApprovalStage(Enum):
+    """Where a task stands in the approval flow."""
+
+    NONE = "none"  # never put up for approval: its unit may complete it directly
+    IN_FLOW = "in_flow"  # put up for approval and not (or no longer) approved
+    APPROVED = "approved"  # completed by its approving authority's approval
+
+
+def approval_stage(task: Task) -> ApprovalStage:
+    """From the history: the last time the task was put up for approval or decided on.
+    Once a task was submitted, only its approving authority's approval completes it, and
+    only they reopen an approved completion."""
+    last = (
+        task.updates.filter(Q(status_after=TaskStatus.AWAITING_APPROVAL) | Q(kind__in=APPROVAL_DECISIONS))
+        .order_by("-version")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    if last is None:
+        return ApprovalStage.NONE
+    if last == UpdateKind.APPROVED and task.status == TaskStatus.COMPLETED:
+        return ApprovalStage.APPROVED
+    return ApprovalStage.IN_FLOW

@@ -27,11 +27,12 @@ from tasks_app.actions.lifecycle import (
     WrongTaskStatus,
     task_approve,
     task_edit_details,
+    task_reopen,
     task_return,
     task_withdraw,
 )
 from tasks_app.actions.tasks import StaleTaskVersion
-from tasks_app.forms import APPROVE, ApprovalForm, ReasonForm, TaskEditForm
+from tasks_app.forms import APPROVE, REOPEN, RETURN, ApprovalForm, ReasonForm, TaskEditForm
 from tasks_app.models import Task, TaskStatus, Unit, UnitKind, User
 from tasks_app.selectors.lifecycle import awaiting_approval
 from tasks_app.views.tasks import render_task_page
@@ -148,7 +149,7 @@ def task_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tasks/task_withdraw.html", context, status=status)
 
 
-# --- Approving or returning a completion -------------------------------------------------------------
+# --- Approving, returning or reopening a completion --------------------------------------------
 
 
 @login_required
@@ -161,14 +162,17 @@ def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render_task_page(request, task, grant, status=422, approval_form=form)
     data = form.cleaned_data
+    decision, version, note = data["decision"], data["version"], data["note"]
     try:
-        if data["decision"] == APPROVE:
-            task_approve(task=task, expected_version=data["version"], author=request.user, note=data["note"])
+        if decision == APPROVE:
+            task_approve(task=task, expected_version=version, author=request.user, note=note)
+        elif decision == RETURN:
+            task_return(task=task, expected_version=version, author=request.user, reason=note)
         else:
-            task_return(task=task, expected_version=data["version"], author=request.user, reason=data["note"])
+            task_reopen(task=task, expected_version=version, author=request.user, reason=note)
     except StaleTaskVersion as conflict:
         # The comments stay as typed; the box shows what changed since the page was opened.
-        kept = ApprovalForm(initial={"version": conflict.current.version, "note": data["note"]})
+        kept = ApprovalForm(initial={"version": conflict.current.version, "note": note})
         return render_task_page(
             request,
             conflict.current,
@@ -178,10 +182,19 @@ def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
             approval_conflict=conflict.since,
         )
     except WrongTaskStatus:
-        messages.error(request, _("This task no longer awaits approval; nothing was recorded."))
+        if decision == REOPEN:
+            messages.error(
+                request,
+                _("Only a completion approved by its approving authority is reopened; nothing was recorded."),
+            )
+        else:
+            messages.error(request, _("This task no longer awaits approval; nothing was recorded."))
         return redirect("task_detail", pk=task.pk)
-    if data["decision"] == APPROVE:
+    if decision == APPROVE:
         messages.success(request, _("Approved: the task is completed."))
+    elif decision == REOPEN:
+        reopened = _("Reopened: %(unit)s continues the work and submits it again.")
+        messages.success(request, reopened % {"unit": task.lead_unit.name})
     else:
         messages.success(
             request, _("Returned to %(unit)s with your comments.") % {"unit": task.lead_unit.name}

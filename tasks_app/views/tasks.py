@@ -20,6 +20,7 @@ from tasks_app.access import (
     PROVINCE_ROLES,
     TaskAccess,
     TaskGrant,
+    approving_units,
     creatable_units,
     get_task_for_user,
     get_task_grant,
@@ -27,6 +28,7 @@ from tasks_app.access import (
     may_approve,
     may_cascade,
     may_edit_details,
+    may_reopen,
     may_see_task_history,
     may_withdraw,
     own_unit_tasks,
@@ -185,6 +187,7 @@ def _live_context(
         "form": form,
         "kept_tokens": [(item, kept_evidence_token(item)) for item in getattr(form, "kept", [])],
         "may_cascade": may_cascade(request.user, page.task),
+        "approvers": approving_units(page.task),
         **lifecycle_context(request.user, page.task, approval_form=extra.pop("approval_form", None)),
         **extra,
     }
@@ -192,13 +195,16 @@ def _live_context(
 
 def lifecycle_context(user, task: Task, *, approval_form: ApprovalForm | None = None) -> dict:
     """What the task page shows about the task's life after creation: the decision behind
-    its state (withdrawn, returned, approved), and the changes open to this user."""
+    its state (withdrawn, returned, approved, reopened), and the changes open to this user:
+    approving or returning a task that awaits approval, reopening an approved one."""
     can_approve = task.status == TaskStatus.AWAITING_APPROVAL and may_approve(user, task)
-    if can_approve and approval_form is None:
+    can_reopen = task.status == TaskStatus.COMPLETED and may_reopen(user, task)
+    if (can_approve or can_reopen) and approval_form is None:
         approval_form = ApprovalForm(initial={"version": task.version})
     return {
         "decision": last_decision(task),
         "approval_form": approval_form if can_approve else None,
+        "reopen_form": approval_form if can_reopen else None,
         "may_edit_details": may_edit_details(user, task),
         "may_withdraw": may_withdraw(user, task) and task.status != TaskStatus.COMPLETED,
     }
