@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rest_framework",
-    "axes",
+    "nq57.apps.AxesConfig",  # django-axes, with a translatable name
     "tasks_app",
     "reports",
 ]

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from reports.models import Report
+from tasks_app.admin.tasks import unit_column
 
 
 @admin.register(Report)
@@ -10,13 +12,14 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = [
         "period_start",
         "kind",
-        "unit",
+        "unit_name",
         "status",
         "attempts",
         "generated_at",
         "duration_ms",
         "size",
     ]
+    unit_name = unit_column("unit", _("unit"))
     list_filter = ["status", "kind", "period_start"]
     search_fields = ["unit__search_name__matches", "error__matches"]
     readonly_fields = [field.name for field in Report._meta.fields]

@@ -512,3 +512,35 @@ def test_the_first_pages_text_and_chart_labels_print_at_8pt_or_more(week_history
             page.extract_text(visitor_text=visit)
         smallest = min(sizes)
         assert smallest[0] >= 7.9, f"{report.kind}: {smallest}"
+
+
+def test_the_province_ranking_is_an_annex_after_the_signature(week_history, nghe_an):
+    pages = pdf_pages(generate(ReportKind.PROVINCE_WEEKLY, nghe_an))
+    signed = next(i for i, page in enumerate(pages) if "TRƯỞNG BAN" in page)
+    annex = next(i for i, page in enumerate(pages) if "Xếp hạng các xã, phường" in page)
+    assert signed < annex  # the annex starts on a page of its own, after the body
+    page = pages[annex]
+    # Its heading says it is an annex, then names it, then the column names.
+    assert page.index("PHỤ LỤC") < page.index("Xếp hạng các xã, phường") < page.index("Hạng Xã, phường")
+    assert "Kèm theo Báo cáo số" in page
+
+
+def test_every_page_after_the_first_carries_the_unit_and_the_week(week_history, nghe_an, root):
+    for report, unit in ((generate(ReportKind.PROVINCE_WEEKLY, nghe_an), nghe_an),
+                         (generate(ReportKind.NATIONAL_WEEKLY, root), root)):  # fmt: skip
+        pages = pdf_pages(report)
+        running = f"{unit.name} · {WEEK.label}"
+        assert len(pages) > 3
+        assert running not in pages[0]
+        missing = [number for number, page in enumerate(pages[1:], start=2) if running not in page]
+        assert not missing, f"{report.kind}: pages {missing} lack '{running}'"
+
+
+def test_both_weekly_reports_put_their_ranking_in_an_annex_after_the_signature(week_history, root):
+    pages = pdf_pages(generate(ReportKind.NATIONAL_WEEKLY, root))
+    signed = next(i for i, page in enumerate(pages) if "TRƯỞNG BAN" in page)
+    annex = next(i for i, page in enumerate(pages) if "Xếp hạng các tỉnh, thành phố" in page)
+    assert signed < annex
+    page = pages[annex]
+    assert page.index("PHỤ LỤC") < page.index("Xếp hạng các tỉnh, thành phố") < page.index("Hạng Tỉnh")
+    assert not any("Xếp hạng các tỉnh, thành phố" in page for page in pages[:annex])

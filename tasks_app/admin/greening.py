@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.actions.greening import POLICY_FIELDS, StalePolicyVersion, greening_policy_update
-from tasks_app.admin.tasks import ReadOnlyAdmin
+from tasks_app.admin.tasks import ReadOnlyAdmin, unit_column
 from tasks_app.greening.rules import Band, validate_bands
 from tasks_app.models import GreeningBand, GreeningPolicy, GreeningPolicyChange, GreeningSnapshot
 
@@ -129,7 +129,17 @@ class GreeningPolicyChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(GreeningSnapshot)
 class GreeningSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ["unit", "on_date", "scope", "colour", "rate", "own_rate", "children_green_share", "rank"]
+    list_display = [
+        "unit_name",
+        "on_date",
+        "scope",
+        "colour",
+        "rate",
+        "own_rate",
+        "children_green_share",
+        "rank",
+    ]
+    unit_name = unit_column("unit", _("unit"))
     list_filter = ["on_date", "colour", "scope_kind", "unit__kind"]
     search_fields = ["unit__search_name__matches", "unit__code"]
     date_hierarchy = "on_date"

@@ -9,6 +9,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.actions.tasks import EDITABLE_FIELDS, StaleTaskVersion, task_change, task_create
@@ -29,6 +30,26 @@ from tasks_app.models import (
 )
 
 admin.site.index_title = _("Resolution 57 task administration")
+
+
+def unit_column(path: str, description):
+    """A list column that shows a unit's name (the unit at `path`, "" for the row itself)
+    and sorts by its Vietnamese sort key (`Unit.sort_key`: the name without its division
+    type, Đ after D, tones after the letters), not by the name's bytes. A ModelAdmin
+    method, named after `path`, so the column keeps a readable CSS class."""
+    attrs = path.split("__") if path else []
+
+    @admin.display(ordering="__".join([*attrs, "sort_key"]), description=capfirst(description))
+    def column(model_admin, obj):
+        unit = obj
+        for attr in attrs:
+            unit = getattr(unit, attr)
+            if unit is None:
+                return None  # the admin shows its "empty" mark
+        return unit.name
+
+    column.__name__ = f"{path or 'unit'}_name"
+    return column
 
 
 def province_filter(path: str) -> type[admin.SimpleListFilter]:
@@ -76,7 +97,11 @@ class DeadlineFilter(admin.SimpleListFilter):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "division_type", "province", "is_active"]
+    list_display = ["code", "unit_name", "kind", "division_type", "province_name", "is_active"]
+    unit_name = unit_column("", _("name"))
+    province_name = unit_column("province", _("province"))
+    # The model's order, stated here so the list's header marks the name column as sorted.
+    ordering = ["sort_key", "code"]
     list_filter = ["kind", "division_type", province_filter("province"), "is_active"]
     # `__matches`: the folded column, searched as the app searches (case and diacritics
     # ignored, tasks_app.models.derived).
@@ -95,7 +120,8 @@ class CommitteeMemberInline(admin.TabularInline):
 
 @admin.register(SteeringCommittee)
 class SteeringCommitteeAdmin(admin.ModelAdmin):
-    list_display = ["name", "unit", "decision_number", "decision_date"]
+    list_display = ["name", "unit_name", "decision_number", "decision_date"]
+    unit_name = unit_column("unit", _("unit"))
     list_filter = ["unit__kind", province_filter("unit__province")]
     search_fields = ["name__matches", "unit__search_name__matches", "decision_number"]
     autocomplete_fields = ["unit"]
@@ -105,11 +131,16 @@ class SteeringCommitteeAdmin(admin.ModelAdmin):
 
 @admin.register(CommitteeMember)
 class CommitteeMemberAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "position", "role", "committee"]
+    list_display = ["full_name", "position", "role", "committee_name"]
     list_filter = ["role", province_filter("committee__unit__province")]
     search_fields = ["full_name__matches", "position__matches", "committee__unit__search_name__matches"]
     autocomplete_fields = ["committee", "user"]
     list_select_related = ["committee"]
+
+    @admin.display(ordering="committee__unit__sort_key", description=capfirst(_("steering committee")))
+    def committee_name(self, obj):
+        # Committees' names all begin "Ban Chỉ đạo ...": sorted by their unit's name.
+        return obj.committee.name
 
 
 class PlanPhaseInline(admin.TabularInline):
@@ -124,7 +155,8 @@ class TaskGroupInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "document_type", "issuing_unit", "issue_date", "implements"]
+    list_display = ["code", "title", "document_type", "issuing_unit_name", "issue_date", "implements"]
+    issuing_unit_name = unit_column("issuing_unit", Plan._meta.get_field("issuing_unit").verbose_name)
     list_filter = ["document_type", "issuing_unit__kind", province_filter("issuing_unit__province")]
     search_fields = ["code", "title__matches", "issuing_unit__search_name__matches"]
     autocomplete_fields = ["issuing_unit", "implements"]
@@ -220,7 +252,8 @@ class TaskUpdateInline(admin.TabularInline):
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     form = TaskAdminForm
-    list_display = ["code", "title", "lead_unit", "status", "progress", "deadline", "is_key"]
+    list_display = ["code", "title", "lead_unit_name", "status", "progress", "deadline", "is_key"]
+    lead_unit_name = unit_column("lead_unit", Task._meta.get_field("lead_unit").verbose_name)
     list_filter = [
         province_filter("lead_unit__province"),
         "plan",
@@ -390,7 +423,8 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "unit", "created_at"]
+    list_display = ["user", "role", "unit_name", "created_at"]
+    unit_name = unit_column("unit", _("unit"))
     list_filter = ["role", "unit__kind", province_filter("unit__province")]
     search_fields = ["user__username", "user__full_name__matches", "unit__search_name__matches", "unit__code"]
     autocomplete_fields = ["user", "unit"]

@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 
+from reports.models import Report, ReportKind, ReportStatus
+from reports.selectors import last_finished_week
 from tasks_app.actions.greening import greening_recompute
+from tasks_app.actions.tasks import task_cascade
 from tasks_app.clock import local_today
 from tasks_app.models import Membership, Plan, Role, Task, TaskStatus, Unit, UnitKind, User
 
@@ -40,6 +44,14 @@ MEASURE = """() => {
     if (!drawn) continue;
     const size = parseFloat(getComputedStyle(text).fontSize) * drawn / svg.viewBox.baseVal.width;
     if (smallest === null || size < smallest) { smallest = size; smallestText = text.textContent; }
+  }
+  // A table in a scroller (.table-wrap) stays inside the screen's box while its columns
+  // scroll out of sight: it must fit the box it is in.
+  for (const table of document.querySelectorAll('table')) {
+    const box = table.parentElement;
+    if (table.offsetParent !== null && table.scrollWidth > box.clientWidth + 0.5) {
+      wider.push(`table.${table.className} ${table.scrollWidth}px in ${box.clientWidth}px`);
+    }
   }
   const scrollWidth = document.documentElement.scrollWidth;
   return {scrollWidth, width, wider: wider.slice(0, 5), smallest, smallestText};
@@ -203,17 +215,31 @@ def test_the_national_map_links_names_and_spells_out_every_province(live_server,
 
 
 def test_the_main_pages_do_not_scroll_sideways_on_a_phone(live_server, page, boards):
+    """Every page with a table, with rows in it: the province task's copies in the
+    communes with the longest names, and a report in the archive."""
     task = Task.objects.get(code="E2E-5")  # Nghệ An's own task
+    communes = sorted(Unit.objects.filter(province=boards["nghe_an"], kind=UnitKind.COMMUNE),
+                      key=lambda unit: -len(unit.name))[:3]  # fmt: skip
+    task_cascade(parent=task, communes=communes, author=None, responsible_position="Chủ tịch UBND xã")
+    Report.objects.create(
+        kind=ReportKind.PROVINCE_WEEKLY, unit=boards["nghe_an"], period_start=last_finished_week().start,
+        status=ReportStatus.READY, file="reports/2026/nghe-an.pdf", size=812_345, sha256="0" * 64,
+        pages=10, generated_at=timezone.now(),
+    )  # fmt: skip
     _log_in(page, live_server.url, "tinh.e2e", "mat-khau-tinh")
     for name, path in (
         ("my tasks", "/tasks/"),
         ("task page", f"/tasks/{task.pk}/"),
+        ("commune copy", f"/tasks/{task.children.first().pk}/"),
+        ("approvals", "/tasks/approvals/"),
         ("reports archive", "/reports/"),
     ):
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
         _assert_fits(page, f"{name} at 360px", charts=False)
         _screenshot(page, f"page-{name.replace(' ', '-')}-360")
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    assert page.locator("table.children tbody tr").count() == 3
 
 
 def test_sorting_swaps_the_table_and_the_refresh_keeps_it(live_server, page, boards):
