@@ -38,6 +38,7 @@ from tasks_app.models import (
     TaskUpdate,
     Unit,
     UnitKind,
+    group_scope_ids,
     plan_scope_ids,
 )
 from tasks_app.selectors.greening import ColourExplanation, explain_unit_colour
@@ -355,8 +356,8 @@ def _bottleneck_queries(
     rows = source.queryset
     if unit_ids is not None:  # None: every unit (the national report)
         rows = rows.filter(**{f"{cols.lead_unit}__in": unit_ids})
-    if filters.group is not None:
-        rows = rows.filter(**{cols.task_group: filters.group.pk})
+    if filters.group is not None:  # with the groups implementing it, as the snapshots count
+        rows = rows.filter(**{f"{cols.task_group}__in": group_scope_ids(filters.group.pk)})
     elif filters.plan is not None:  # with the plans implementing it, as the snapshots count
         rows = rows.filter(**{f"{cols.plan}__in": plan_scope_ids(filters.plan.pk)})
     day = Value(on)
