@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -378,17 +379,27 @@ def test_the_date_picker_offers_the_dates_with_figures_and_names_them_for_a_gap(
     html = client.get(province_url(nghe_an)).content.decode()
     date_input = re.search(r'<input type="date"[^>]*>', html).group(0)
     assert f'min="{days(-14).isoformat()}"' in date_input and f'max="{TODAY.isoformat()}"' in date_input
-    # A date in the gap: refused with the nearest dates that have figures, and the board
-    # shows the latest figures instead of "no figures".
-    gap = client.get(province_url(nghe_an, f"date={days(-7):%d/%m/%Y}"))
+    # A date in the gap: refused, with the nearest dates that have figures as links that
+    # keep the other filters, and the board says plainly that it shows the latest figures.
+    gap = client.get(province_url(nghe_an, f"date={days(-7):%d/%m/%Y}&sort=-overdue&page=1"))
     assert gap.status_code == 200
     page = gap.content.decode()
     assert f"Không có số liệu ngày {days(-7):%d/%m/%Y}" in page
-    assert f"{days(-14):%d/%m/%Y} · {TODAY:%d/%m/%Y}" in page
+    links = re.findall(r'<a href="([^"]*)"[^>]*>(\d\d/\d\d/\d{4})</a>', page)
+    assert [label for _href, label in links] == [f"{days(-14):%d/%m/%Y}", f"{TODAY:%d/%m/%Y}"]
+    for href, label in links:
+        assert href.startswith(province_url(nghe_an) + "?")
+        query = QueryDict(href.split("?", 1)[1].replace("&amp;", "&"))
+        assert (query["date"], query["sort"], "page" in query) == (label, "-overdue", False)
     assert row_rate(page, commune) == "50.00"  # today's figures
-    # A date with figures is shown as asked.
+    assert (
+        f"Đang hiển thị số liệu ngày {TODAY:%d/%m/%Y}, ngày mới nhất có số liệu,"
+        f" không phải ngày {days(-7):%d/%m/%Y} đã chọn" in page
+    )
+    # A date with figures is shown as asked, and says so.
     asked = client.get(province_url(nghe_an, f"date={days(-14):%d/%m/%Y}")).content.decode()
     assert "Không có số liệu ngày" not in asked
+    assert f"Đang hiển thị số liệu ngày {days(-14):%d/%m/%Y}" in asked
 
 
 # --- The reason sentence names what the share counts ------------------------------------------
