@@ -457,6 +457,10 @@ class BoardFilterForm(forms.Form):
     def __init__(self, *args, plans=(), groups=(), days: FigureDays | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.days = days
+        # A date in a gap: the one asked for, and the nearest dates that have figures,
+        # which the form offers as links (nearest_links) and the board names.
+        self.refused_date: datetime.date | None = None
+        self.nearest_dates: list[datetime.date] = []
         if days is not None and days.first is not None:
             # The picker offers only the span that has figures; gaps are checked on submit.
             self.fields["date"].widget.attrs.update(min=days.first.isoformat(), max=days.last.isoformat())
@@ -481,15 +485,25 @@ class BoardFilterForm(forms.Form):
         if day and day > local_today():
             raise ValidationError(_("Figures exist only up to today."), code="future")
         if day and self.days is not None and not self.days.has(day):
-            nearest = " · ".join(d.strftime("%d/%m/%Y") for d in self.days.nearest(day))
-            if not nearest:
+            self.refused_date, self.nearest_dates = day, self.days.nearest(day)
+            if not self.nearest_dates:
                 raise ValidationError(_("There are no figures yet for this board."), code="no_figures")
+            # The nearest dates follow as links (see nearest_links and _filters.html).
             raise ValidationError(
-                _("There are no figures for %(day)s. The nearest dates with figures: %(dates)s.")
-                % {"day": day.strftime("%d/%m/%Y"), "dates": nearest},
-                code="no_figures",
+                _("There are no figures for %(day)s.") % {"day": day.strftime("%d/%m/%Y")}, code="no_figures"
             )
         return day
+
+    def nearest_links(self) -> list[tuple[str, str]]:
+        """(label, query string) for each nearest date with figures: the request's query
+        with that date, every other filter kept (the page starts again)."""
+        links = []
+        for day in self.nearest_dates:
+            query = self.data.copy()
+            query["date"] = day.strftime("%d/%m/%Y")
+            query.pop("page", None)
+            links.append((query["date"], query.urlencode()))
+        return links
 
     def filters(self) -> BoardFilters:
         data = _valid_part(self)

@@ -8,12 +8,15 @@ import time
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.clock import local_today
-from tasks_app.models import GreeningSnapshot, Task, TaskGroup, TaskStatus, Unit, UnitKind
-from tasks_app.selectors.dashboards import sort_rows
+from tasks_app.greening.rules import Rules
+from tasks_app.models import GreeningPolicy, GreeningSnapshot, Task, TaskGroup, TaskStatus, Unit, UnitKind
+from tasks_app.selectors.dashboards import sort_rows, unit_reason
 from tasks_app.text import fold
 
 TODAY = local_today()
@@ -376,14 +379,56 @@ def test_the_date_picker_offers_the_dates_with_figures_and_names_them_for_a_gap(
     html = client.get(province_url(nghe_an)).content.decode()
     date_input = re.search(r'<input type="date"[^>]*>', html).group(0)
     assert f'min="{days(-14).isoformat()}"' in date_input and f'max="{TODAY.isoformat()}"' in date_input
-    # A date in the gap: refused with the nearest dates that have figures, and the board
-    # shows the latest figures instead of "no figures".
-    gap = client.get(province_url(nghe_an, f"date={days(-7):%d/%m/%Y}"))
+    # A date in the gap: refused, with the nearest dates that have figures as links that
+    # keep the other filters, and the board says plainly that it shows the latest figures.
+    gap = client.get(province_url(nghe_an, f"date={days(-7):%d/%m/%Y}&sort=-overdue&page=1"))
     assert gap.status_code == 200
     page = gap.content.decode()
     assert f"Không có số liệu ngày {days(-7):%d/%m/%Y}" in page
-    assert f"{days(-14):%d/%m/%Y} · {TODAY:%d/%m/%Y}" in page
+    links = re.findall(r'<a href="([^"]*)"[^>]*>(\d\d/\d\d/\d{4})</a>', page)
+    assert [label for _href, label in links] == [f"{days(-14):%d/%m/%Y}", f"{TODAY:%d/%m/%Y}"]
+    for href, label in links:
+        assert href.startswith(province_url(nghe_an) + "?")
+        query = QueryDict(href.split("?", 1)[1].replace("&amp;", "&"))
+        assert (query["date"], query["sort"], "page" in query) == (label, "-overdue", False)
     assert row_rate(page, commune) == "50.00"  # today's figures
-    # A date with figures is shown as asked.
+    assert (
+        f"Đang hiển thị số liệu ngày {TODAY:%d/%m/%Y}, ngày mới nhất có số liệu,"
+        f" không phải ngày {days(-7):%d/%m/%Y} đã chọn" in page
+    )
+    # A date with figures is shown as asked, and says so.
     asked = client.get(province_url(nghe_an, f"date={days(-14):%d/%m/%Y}")).content.decode()
     assert "Không có số liệu ngày" not in asked
+    assert f"Đang hiển thị số liệu ngày {days(-14):%d/%m/%Y}" in asked
+
+
+# --- The reason sentence names what the share counts ------------------------------------------
+
+
+def _reason(unit: Unit) -> list[str]:
+    snapshot = GreeningSnapshot.objects.select_related("unit").get(unit=unit, on_date=TODAY, scope="all")
+    with translation.override("vi"):
+        return unit_reason(snapshot, rules=Rules.from_policy(GreeningPolicy.objects.get()))
+
+
+def test_the_nations_reason_counts_the_provinces_with_counted_tasks_and_names_the_rest(
+    client, central_viewer, figures, root
+):
+    provinces = Unit.objects.filter(kind=UnitKind.PROVINCE, is_active=True).count()
+    expected = (
+        "Tỷ lệ 0%: 0/1 tỉnh, thành phố có nhiệm vụ được tính đạt xanh"
+        f" ({provinces - 1} tỉnh, thành phố chưa có nhiệm vụ được tính)."
+    )
+    assert _reason(root)[0] == expected
+    client.force_login(central_viewer)
+    assert expected in client.get("/dashboard/national/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+
+def test_a_provinces_reason_counts_the_communes_with_counted_tasks_and_names_the_rest(figures, nghe_an):
+    communes = Unit.objects.filter(parent=nghe_an, kind=UnitKind.COMMUNE, is_active=True).count()
+    left_out = f"{communes - 2} xã, phường chưa có nhiệm vụ được tính"
+    mixed = _reason(nghe_an)
+    assert "1/2 xã, phường có nhiệm vụ được tính đạt xanh" in mixed[0] and left_out in " ".join(mixed)
+    Task.objects.filter(lead_unit=nghe_an).delete()  # judged on its communes alone
+    greening_recompute()
+    assert _reason(nghe_an)[0] == (f"Tỷ lệ 50%: 1/2 xã, phường có nhiệm vụ được tính đạt xanh ({left_out}).")

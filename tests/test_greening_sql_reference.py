@@ -25,6 +25,7 @@ from tasks_app.models import (
     TaskStatus,
     Unit,
     UnitKind,
+    groups_implemented_by,
     plans_implemented_by,
 )
 
@@ -113,6 +114,13 @@ def test_the_sql_recompute_agrees_with_the_python_reference(db, specs, policy, c
         ]
         for plan in plans
     ]
+    # Likewise each group of P1 implements the same-numbered group of P0, and P2's groups
+    # those of P1, except group 2 of P2, which implements nothing: its tasks count in P2's
+    # group alone.
+    for n in range(3):
+        TaskGroup.objects.filter(pk=groups[1][n].pk).update(implements=groups[0][n])
+    for n in range(2):
+        TaskGroup.objects.filter(pk=groups[2][n].pk).update(implements=groups[1][n])
     tasks = []
     for number, spec in enumerate(specs):
         start = TODAY + spec["start"] * DAY
@@ -145,7 +153,9 @@ def test_the_sql_recompute_agrees_with_the_python_reference(db, specs, policy, c
         UnitNode(*row) for row in Unit.objects.filter(is_active=True).values_list("id", "parent_id", "kind")
     ]
     own = scope_counts(
-        count_states(task_source(on=TODAY, today=TODAY), on=TODAY, rules=rules), plans_implemented_by()
+        count_states(task_source(on=TODAY, today=TODAY), on=TODAY, rules=rules),
+        plans_implemented_by(),
+        groups_implemented_by(),
     )
     expected = roll_up(units=nodes, own=own, rules=rules)
     stored = {(row.unit_id, row.scope): row for row in GreeningSnapshot.objects.filter(on_date=TODAY)}

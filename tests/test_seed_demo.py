@@ -16,6 +16,7 @@ from tasks_app.models import (
     Role,
     SteeringCommittee,
     Task,
+    TaskGroup,
     TaskStatus,
     TaskUpdate,
     Unit,
@@ -74,6 +75,13 @@ def test_provinces_plans_implement_plan_02(seeded):
     assert plan_02.implements.code == "57-NQ/TW"
     assert plan_02.phases.count() == 2 and plan_02.task_groups.count() == 8
     assert Plan.objects.filter(implements=plan_02, issuing_unit__kind=UnitKind.PROVINCE).count() == 3
+
+
+def test_provinces_task_groups_implement_plan_02s_groups_by_number(seeded):
+    plan_02 = Plan.objects.get(code="02-KH/BCĐTW")
+    province_groups = TaskGroup.objects.filter(plan__implements=plan_02)
+    assert province_groups.count() == 3 * 8
+    assert not province_groups.exclude(implements__plan=plan_02, implements__number=F("number")).exists()
 
 
 def test_every_state_appears(seeded):

@@ -151,6 +151,8 @@ class PlanPhaseInline(admin.TabularInline):
 class TaskGroupInline(admin.TabularInline):
     model = TaskGroup
     extra = 0
+    fields = ["number", "name", "implements"]
+    autocomplete_fields = ["implements"]
 
 
 @admin.register(Plan)
@@ -174,10 +176,11 @@ class PlanPhaseAdmin(admin.ModelAdmin):
 
 @admin.register(TaskGroup)
 class TaskGroupAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "plan"]
+    list_display = ["number", "name", "plan", "implements"]
     list_filter = [province_filter("plan__issuing_unit__province")]
     search_fields = ["name__matches", "plan__code"]
-    list_select_related = ["plan"]
+    autocomplete_fields = ["plan", "implements"]
+    list_select_related = ["plan", "implements__plan"]
 
 
 class TaskAdminForm(forms.ModelForm):

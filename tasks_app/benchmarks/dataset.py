@@ -86,7 +86,19 @@ def build_dataset(
 
 
 def _plans_and_lead_units() -> list[tuple[int, int, list[int]]]:
-    """(unit id, plan id, group ids): every province and commune, led by its province's plan."""
+    """(unit id, plan id, group ids): every province and commune, led by its province's plan.
+    Each province plan implements one central plan, and each of its groups the central
+    group of the same number, as in the demo: the national board filtered by the central
+    plan or group counts them all."""
+    central = Plan.objects.create(
+        issuing_unit=Unit.objects.get(kind=UnitKind.CENTRAL),
+        code="BENCH-02/KH-BCĐTW",
+        title="Kế hoạch triển khai Nghị quyết 57 (benchmark)",
+        issue_date=datetime.date(2025, 6, 1),
+    )
+    central_groups = TaskGroup.objects.bulk_create(
+        TaskGroup(plan=central, number=n, name=f"Nhóm nhiệm vụ {n}") for n in range(1, GROUPS_PER_PLAN + 1)
+    )
     plan_of: dict[int, tuple[int, list[int]]] = {}
     for province in Unit.objects.filter(kind=UnitKind.PROVINCE).order_by("code"):
         plan = Plan.objects.create(
@@ -94,9 +106,11 @@ def _plans_and_lead_units() -> list[tuple[int, int, list[int]]]:
             code=f"BENCH-{province.code}/KH-UBND",
             title=f"Kế hoạch thực hiện Nghị quyết 57 năm 2026 của {province.name}",
             issue_date=datetime.date(2026, 1, 10),
+            implements=central,
         )
         groups = TaskGroup.objects.bulk_create(
-            TaskGroup(plan=plan, number=n, name=f"Nhóm nhiệm vụ {n}") for n in range(1, GROUPS_PER_PLAN + 1)
+            TaskGroup(plan=plan, number=higher.number, name=higher.name, implements=higher)
+            for higher in central_groups
         )
         plan_of[province.id] = (plan.id, [g.id for g in groups])
     units = Unit.objects.filter(kind__in=[UnitKind.PROVINCE, UnitKind.COMMUNE]).values_list(

@@ -366,8 +366,11 @@ def _seed_province(
             end_date=datetime.date(year, 12, 31),
         ),
     ]
+    # Each group carries out the central plan's group of the same number (TaskGroup.implements).
     groups = {
-        number: TaskGroup.objects.create(plan=plan, number=number, name=name)
+        number: TaskGroup.objects.create(
+            plan=plan, number=number, name=name, implements=central.groups[number]
+        )
         for number, name in enumerate(cat.PLAN_02_GROUPS, start=1)
     }
     officer = (

@@ -36,12 +36,14 @@ from tasks_app.models import (
     Colour,
     GreeningSnapshot,
     Plan,
+    TaskGroup,
     UnitKind,
 )
 
 SNAPSHOTS = GreeningSnapshot._meta.db_table
 UNITS = "tasks_app_unit"
 PLANS = Plan._meta.db_table
+GROUPS = TaskGroup._meta.db_table
 CHANGES = "greening_changes"
 ALL, PLAN, GROUP = 0, 1, 2  # scope kinds as small integers while computing
 
@@ -155,7 +157,10 @@ def _changes_sql(
     only_targets = f" AND u.id IN ({target_list})" if targets is not None else ""
     ctes = [
         f"fine AS ({fine_sql})",
-        f"plan_scopes (plan_id, scope_plan) AS ({_plan_scopes_sql()})",
+        "plan_scopes (plan_id, scope_plan) AS"
+        f" ({_implemented_sql(PLANS, 'plan_scopes', 'plan_id', 'scope_plan')})",
+        "group_scopes (group_id, scope_group) AS"
+        f" ({_implemented_sql(GROUPS, 'group_scopes', 'group_id', 'scope_group')})",
         f"own AS ({_own_sql()})",
         f"units AS (SELECT u.id, u.parent_id, u.kind, {_kind_code('u')} AS kind_code, p.kind AS parent_kind"
         f" FROM {UNITS} AS u LEFT JOIN {UNITS} AS p ON p.id = u.parent_id"
@@ -219,26 +224,28 @@ def _changes_sql(
     return sql, params
 
 
-def _plan_scopes_sql() -> str:
-    """Each plan with every plan it implements, directly or through others, itself
-    included (recursive; UNION, not UNION ALL, so a loop of `implements` ends)."""
+def _implemented_sql(table: str, name: str, item: str, scope: str) -> str:
+    """The body of the recursive CTE `name` (item, scope): each plan (or task group) of
+    `table` with every one it implements, directly or through others, itself included
+    (UNION, not UNION ALL, so a loop of `implements` ends)."""
     return (
-        f"SELECT id, id FROM {PLANS}"
-        f" UNION SELECT s.plan_id, p.implements_id FROM plan_scopes AS s"
-        f" JOIN {PLANS} AS p ON p.id = s.scope_plan WHERE p.implements_id IS NOT NULL"
+        f"SELECT id, id FROM {table}"
+        f" UNION SELECT s.{item}, t.implements_id FROM {name} AS s"
+        f" JOIN {table} AS t ON t.id = s.{scope} WHERE t.implements_id IS NOT NULL"
     )
 
 
 def _own_sql() -> str:
     """The fine counts summed per unit and scope: all tasks, each plan (a task counts in
-    its plan and in every plan that plan implements), each group."""
+    its plan and in every plan that plan implements), each group (likewise: in its group
+    and every group that group implements)."""
     sums = ", ".join(f"CAST(SUM({c}) AS INTEGER) AS {c}" for c in (*COUNTS, "n_overdue_key"))
     return (
         f"SELECT g_unit AS unit_id, {ALL} AS skind, 0 AS sobj, {sums} FROM fine GROUP BY g_unit"
         f" UNION ALL SELECT g_unit, {PLAN}, ps.scope_plan, {sums} FROM fine"
         " JOIN plan_scopes AS ps ON ps.plan_id = fine.g_plan GROUP BY g_unit, ps.scope_plan"
-        f" UNION ALL SELECT g_unit, {GROUP}, g_group, {sums} FROM fine"
-        " WHERE g_group IS NOT NULL GROUP BY g_unit, g_group"
+        f" UNION ALL SELECT g_unit, {GROUP}, gs.scope_group, {sums} FROM fine"
+        " JOIN group_scopes AS gs ON gs.group_id = fine.g_group GROUP BY g_unit, gs.scope_group"
     )
 
 

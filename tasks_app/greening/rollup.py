@@ -61,18 +61,23 @@ def _percent(value: Fraction | None) -> Decimal | None:
 
 
 def scope_counts(
-    own: OwnCounts, plans_implemented: dict[int, frozenset[int]] | None = None
+    own: OwnCounts,
+    plans_implemented: dict[int, frozenset[int]] | None = None,
+    groups_implemented: dict[int, frozenset[int]] | None = None,
 ) -> dict[tuple[int, str], tuple[int, ...]]:
     """Per (unit, scope) counts: all tasks, each plan, each task group. A task counts in its
     plan's scope and in the scope of every plan that one implements (`plans_implemented`,
-    see models.plans_implemented_by): a province plan rolls up into the central plan."""
+    see models.plans_implemented_by): a province plan rolls up into the central plan. Its
+    group likewise (`groups_implemented`): the province plan's group 2 into the central
+    plan's group 2."""
     plans_implemented = plans_implemented or {}
+    groups_implemented = groups_implemented or {}
     totals: dict[tuple[int, str], list[int]] = {}
     for (unit_id, plan_id, group_id), counts in own.items():
         keys = [(unit_id, ALL)]
         keys += [(unit_id, scope_key("plan", p)) for p in plans_implemented.get(plan_id, {plan_id})]
         if group_id is not None:
-            keys.append((unit_id, scope_key("group", group_id)))
+            keys += [(unit_id, scope_key("group", g)) for g in groups_implemented.get(group_id, {group_id})]
         for key in keys:
             total = totals.get(key)
             if total is None:

@@ -18,6 +18,8 @@ from tasks_app.models.plans import (
     Plan,
     PlanPhase,
     TaskGroup,
+    group_scope_ids,
+    groups_implemented_by,
     plan_scope_ids,
     plans_implemented_by,
 )
@@ -64,6 +66,8 @@ __all__ = [
     "UnitKind",
     "UpdateKind",
     "User",
+    "group_scope_ids",
+    "groups_implemented_by",
     "plan_scope_ids",
     "plans_implemented_by",
 ]

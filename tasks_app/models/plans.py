@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -55,19 +56,24 @@ class Plan(models.Model):
         return self.code
 
 
-def plans_implemented_by() -> dict[int, frozenset[int]]:
-    """Each plan with the plans it carries out, directly or through others, itself included:
-    its tasks count in each of those plans' scopes. (A loop of `implements` ends where it
-    closes.) Plans are few, so this reads them all at once."""
-    parent = dict(Plan.objects.values_list("pk", "implements_id"))
+def _chains(parent: dict[int, int | None]) -> dict[int, frozenset[int]]:
+    """Each id with every id above it through `parent`, itself included. (A loop ends
+    where it closes.)"""
     result = {}
-    for plan_id in parent:
-        chain, current = {plan_id}, parent[plan_id]
+    for start in parent:
+        chain, current = {start}, parent[start]
         while current is not None and current not in chain:
             chain.add(current)
             current = parent.get(current)
-        result[plan_id] = frozenset(chain)
+        result[start] = frozenset(chain)
     return result
+
+
+def plans_implemented_by() -> dict[int, frozenset[int]]:
+    """Each plan with the plans it carries out, directly or through others, itself included:
+    its tasks count in each of those plans' scopes. Plans are few, so this reads them all
+    at once."""
+    return _chains(dict(Plan.objects.values_list("pk", "implements_id")))
 
 
 def plan_scope_ids(plan_id: int) -> frozenset[int]:
@@ -102,6 +108,19 @@ class TaskGroup(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("number"))
     name = models.CharField(_("name"), max_length=300)
+    # A province plan's "2. Xây dựng hạ tầng số" carries out the central plan's group 2:
+    # its tasks count in that group's scope too, as a plan's count in the plan it implements.
+    implements = models.ForeignKey(
+        "self",
+        verbose_name=_("implements the group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="implementing_groups",
+        help_text=_(
+            "The task group of the higher plan (the plan this plan implements) that this group carries out."
+        ),
+    )
 
     class Meta:
         verbose_name = _("task group")
@@ -109,7 +128,42 @@ class TaskGroup(models.Model):
         ordering = ["plan", "number"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="task_group_number_per_plan"),
+            models.CheckConstraint(
+                name="task_group_not_implementing_itself", condition=~Q(implements=F("id"))
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
+
+    def clean(self) -> None:
+        """A group carries out a group of the plan its own plan implements, and no other:
+        otherwise its tasks would count in a plan's group but not in the plan."""
+        super().clean()
+        if self.implements_id is None:
+            return
+        plan = getattr(self, "plan", None)  # unset while a new plan's inline is checked
+        if plan is None:
+            return
+        if plan.implements_id is None:
+            message = _("This group's plan implements no other plan, so the group cannot implement a group.")
+        elif self.implements.plan_id != plan.implements_id:
+            message = _(
+                "A task group can only implement a group of the plan that its plan implements (%(plan)s)."
+            ) % {"plan": plan.implements}
+        else:
+            return
+        raise ValidationError({"implements": message}, code="wrong_plan")
+
+
+def groups_implemented_by() -> dict[int, frozenset[int]]:
+    """Each task group with the groups it carries out, directly or through others, itself
+    included: its tasks count in each of those groups' scopes. Groups are a few hundred
+    (eight per province plan), so this reads them all at once."""
+    return _chains(dict(TaskGroup.objects.values_list("pk", "implements_id")))
+
+
+def group_scope_ids(group_id: int) -> frozenset[int]:
+    """The task groups whose tasks a filter on `group_id` includes: the group and every
+    group that implements it, directly or through others."""
+    return frozenset(gid for gid, implemented in groups_implemented_by().items() if group_id in implemented)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from tasks_app.charts import BandZone, BarItem, TrendPoint, percent_text
 from tasks_app.clock import end_of_day, local_today
 from tasks_app.greening.counting import TaskSource, task_source, with_states
-from tasks_app.greening.rollup import ALL
+from tasks_app.greening.rollup import ALL, SHARE_CHILD_KIND
 from tasks_app.greening.rules import DaysBetween, Rules, state_colour
 from tasks_app.models import (
     OPEN_STATUSES,
@@ -38,6 +38,7 @@ from tasks_app.models import (
     TaskUpdate,
     Unit,
     UnitKind,
+    group_scope_ids,
     plan_scope_ids,
 )
 from tasks_app.selectors.greening import ColourExplanation, explain_unit_colour
@@ -355,8 +356,8 @@ def _bottleneck_queries(
     rows = source.queryset
     if unit_ids is not None:  # None: every unit (the national report)
         rows = rows.filter(**{f"{cols.lead_unit}__in": unit_ids})
-    if filters.group is not None:
-        rows = rows.filter(**{cols.task_group: filters.group.pk})
+    if filters.group is not None:  # with the groups implementing it, as the snapshots count
+        rows = rows.filter(**{f"{cols.task_group}__in": group_scope_ids(filters.group.pk)})
     elif filters.plan is not None:  # with the plans implementing it, as the snapshots count
         rows = rows.filter(**{f"{cols.plan}__in": plan_scope_ids(filters.plan.pk)})
     day = Value(on)
@@ -654,11 +655,15 @@ def unit_reason(snapshot: GreeningSnapshot | None, *, rules: Rules) -> list[str]
         return [_("No counted tasks: nothing to judge yet.")]
     sentences = []
     rate = percent_text(snapshot.rate)
+    # The share of green child units counts only those with counted tasks: name them, and
+    # how many are left out, so "0/3" is not read as three units in all.
+    left_out = _children_left_out(snapshot)
     if snapshot.unit.kind == UnitKind.PROVINCE and snapshot.children_counted and snapshot.n_counted:
         sentences.append(
             _(
                 "Rate %(rate)s = %(own_weight)s%% × own tasks %(own_rate)s (%(green)s of %(counted)s green)"
-                " + %(child_weight)s%% × communes green %(share)s (%(cg)s of %(cc)s)."
+                " + %(child_weight)s%% × communes green %(share)s"
+                " (%(cg)s/%(cc)s communes with counted tasks are green)."
             )
             % {
                 "rate": rate,
@@ -672,11 +677,31 @@ def unit_reason(snapshot: GreeningSnapshot | None, *, rules: Rules) -> list[str]
                 "cc": snapshot.children_counted,
             }
         )
+        if left_out:
+            sentences.append(
+                _("%(n)s communes have no counted tasks yet and are left out of the share.") % {"n": left_out}
+            )
     elif snapshot.children_counted and not snapshot.n_counted:
-        sentences.append(
-            _("Rate %(rate)s: %(cg)s of %(cc)s units below are green.")
-            % {"rate": rate, "cg": snapshot.children_green, "cc": snapshot.children_counted}
-        )
+        values = {"rate": rate, "cg": snapshot.children_green, "cc": snapshot.children_counted, "n": left_out}
+        if snapshot.unit.kind == UnitKind.PROVINCE:
+            sentence = (
+                _(
+                    "Rate %(rate)s: %(cg)s/%(cc)s communes with counted tasks are green"
+                    " (%(n)s communes have no counted tasks yet)."
+                )
+                if left_out
+                else _("Rate %(rate)s: %(cg)s/%(cc)s communes with counted tasks are green.")
+            )
+        else:
+            sentence = (
+                _(
+                    "Rate %(rate)s: %(cg)s/%(cc)s provinces with counted tasks are green"
+                    " (%(n)s provinces have no counted tasks yet)."
+                )
+                if left_out
+                else _("Rate %(rate)s: %(cg)s/%(cc)s provinces with counted tasks are green.")
+            )
+        sentences.append(sentence % values)
     else:
         sentences.append(
             _("Rate %(rate)s: %(green)s of %(counted)s counted tasks are green.")
@@ -700,6 +725,16 @@ def unit_reason(snapshot: GreeningSnapshot | None, *, rules: Rules) -> list[str]
     if attention:
         sentences.append(_("Tasks needing attention: %(parts)s.") % {"parts": attention})
     return sentences
+
+
+def _children_left_out(snapshot: GreeningSnapshot) -> int:
+    """How many of the unit's provinces (for the nation) or communes (for a province) have
+    no counted tasks in the snapshot's scope and so are left out of its green share."""
+    share_kind = SHARE_CHILD_KIND.get(snapshot.unit.kind)
+    if share_kind is None or not snapshot.children_counted:
+        return 0
+    children = Unit.objects.filter(parent_id=snapshot.unit_id, kind=share_kind, is_active=True).count()
+    return max(children - snapshot.children_counted, 0)
 
 
 def unit_reason_short(snapshot: GreeningSnapshot | None) -> str:

@@ -20,6 +20,7 @@ from tasks_app.models import (
     TaskState,
     TaskUpdate,
     Unit,
+    group_scope_ids,
     plan_scope_ids,
 )
 
@@ -267,8 +268,8 @@ def explain_unit_colour(
     kind, _sep, object_id = scope.partition(":")
     if kind == "plan":  # the plan and the plans that implement it, as its snapshots count
         rows = rows.filter(**{f"{cols.plan}__in": plan_scope_ids(int(object_id))})
-    elif kind == "group":
-        rows = rows.filter(**{cols.task_group: int(object_id)})
+    elif kind == "group":  # likewise the group and the groups that implement it
+        rows = rows.filter(**{f"{cols.task_group}__in": group_scope_ids(int(object_id))})
     rows = rows.annotate(
         severity=Case(When(greening_state=TaskState.OVERDUE, then=Value(0)), default=Value(1)),
     )

@@ -22,6 +22,8 @@ from tasks_app.models import (
     TaskStatus,
     TaskUpdate,
     Unit,
+    group_scope_ids,
+    groups_implemented_by,
     plan_scope_ids,
     plans_implemented_by,
 )
@@ -121,8 +123,8 @@ def task_list(
         tasks = tasks.exclude(status=TaskStatus.WITHDRAWN)
     if filters.plan:  # with the plans that implement it, as the boards count a plan
         tasks = tasks.filter(plan_id__in=plan_scope_ids(filters.plan))
-    if filters.task_group:
-        tasks = tasks.filter(task_group_id=filters.task_group)
+    if filters.task_group:  # likewise with the groups that implement it
+        tasks = tasks.filter(task_group_id__in=group_scope_ids(filters.task_group))
     if filters.due_within_days is not None:
         tasks = tasks.filter(
             status__in=OPEN_STATUSES,
@@ -172,17 +174,25 @@ def task_list(
 
 def filter_choices(tasks: QuerySet[Task]) -> tuple[list[Plan], list[TaskGroup]]:
     """The plans and task groups the user's tasks belong to, for the filter menus, with
-    the higher plans those plans implement (filtering by one includes the plans below)."""
-    implemented = plans_implemented_by()
-    own = set(tasks.order_by().values_list("plan_id", flat=True).distinct())
-    wanted = set().union(*(implemented.get(plan_id, {plan_id}) for plan_id in own)) if own else set()
-    plans = list(Plan.objects.filter(pk__in=wanted).order_by("-issue_date", "code"))
+    the higher plans and groups those implement (filtering by one includes those below)."""
+    plans = list(
+        Plan.objects.filter(pk__in=_with_implemented(tasks, "plan_id", plans_implemented_by())).order_by(
+            "-issue_date", "code"
+        )
+    )
     groups = list(
-        TaskGroup.objects.filter(pk__in=tasks.values("task_group_id"))
+        TaskGroup.objects.filter(pk__in=_with_implemented(tasks, "task_group_id", groups_implemented_by()))
         .select_related("plan")
         .order_by("plan__code", "number")
     )
     return plans, groups
+
+
+def _with_implemented(tasks: QuerySet[Task], column: str, implemented: dict[int, frozenset[int]]) -> set[int]:
+    own = set(
+        tasks.order_by().exclude(**{f"{column}__isnull": True}).values_list(column, flat=True).distinct()
+    )
+    return set().union(*(implemented.get(i, {i}) for i in own)) if own else set()
 
 
 # --- One task ---------------------------------------------------------------------------

@@ -275,3 +275,47 @@ def test_the_boards_pass_wcag_aa_checks_on_a_phone(live_server, page, boards):
     _check(page, "province board")
     page.goto(f"{live_server.url}/dashboard/commune/{boards['communes'][0].pk}/")
     _check(page, "commune board")
+
+
+# The filters' labels and fields, and whether the chosen plan's text fits its select (the
+# text's width in the select's font, against the select's inner width less its arrow).
+FILTER_LAYOUT = """() => {
+  const form = document.querySelector('#filters');
+  const tops = [...form.querySelectorAll('.field')].map(field => ({
+    label: Math.round(field.querySelector('label').getBoundingClientRect().top),
+    input: Math.round(field.querySelector('select, input').getBoundingClientRect().top),
+  }));
+  const select = form.querySelector('#id_plan');
+  const style = getComputedStyle(select);
+  const canvas = document.createElement('canvas').getContext('2d');
+  canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const text = select.options[select.selectedIndex].text;
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 24;
+  return {tops, text, needed: canvas.measureText(text).width, room};
+}"""
+
+
+def test_the_board_filters_line_up_and_show_the_plans_whole_name(live_server, browser, boards):
+    central = Plan.objects.create(
+        issuing_unit=Unit.objects.get(kind=UnitKind.CENTRAL),
+        code="02-KH/BCĐTW",
+        title="Kế hoạch triển khai Nghị quyết 57",
+        issue_date=local_today(),
+    )
+    for label, viewport in (("1280", DESKTOP), ("360", PHONE)):
+        context = browser.new_context(viewport=viewport, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        page = context.new_page()
+        try:
+            _log_in(page, live_server.url, "tw.e2e", "mat-khau-tw")
+            page.goto(f"{live_server.url}/dashboard/national/?plan={central.pk}")
+            assert page.locator("#filters").is_visible()  # open: a filter is set
+            _assert_fits(page, f"national board with a plan at {label}px")
+            found = page.evaluate(FILTER_LAYOUT)
+            assert found["text"].startswith("02-KH/BCĐTW · ")
+            assert found["needed"] <= found["room"], f"{label}px: the plan's name is cut: {found}"
+            if viewport == DESKTOP:  # three fields side by side, labels and fields on one line each
+                assert len({top["label"] for top in found["tops"]}) == 1, found["tops"]
+                assert len({top["input"] for top in found["tops"]}) == 1, found["tops"]
+            _screenshot(page, f"dashboard-filters-{label}")
+        finally:
+            context.close()

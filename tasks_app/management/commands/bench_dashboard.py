@@ -65,6 +65,8 @@ class Target:
     commune: Unit
     plan_id: int
     group_id: int
+    national_plan_id: int  # the plan and group the province's implement (or the same)
+    national_group_id: int
 
     @property
     def province_path(self) -> str:
@@ -158,6 +160,8 @@ def _target() -> Target:
         commune=Unit.objects.get(pk=busiest["lead_unit"]),
         plan_id=plan.pk,
         group_id=group.pk,
+        national_plan_id=plan.implements_id or plan.pk,
+        national_group_id=group.implements_id or group.pk,
     )
 
 
@@ -180,7 +184,8 @@ def _pages(target: Target) -> list[Page]:
         Page(
             "national_group",
             CENTRAL_USER,
-            f"/dashboard/national/?plan={target.plan_id}&group={target.group_id}",
+            # The central plan and group the province's carry out: every province counts.
+            f"/dashboard/national/?plan={target.national_plan_id}&group={target.national_group_id}",
         ),
         Page("province", PROVINCE_USER, target.province_path),
         Page("province_sorted", PROVINCE_USER, f"{target.province_path}?sort=-overdue&colour=red"),
