@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks_app', '0013_fold_function'),
+        ('tasks_app', '0014_update_kind_reopened'),
     ]
 
     operations = [
