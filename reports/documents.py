@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports.models import ReportKind
-from reports.selectors import ReportContent
+from reports.selectors import COMMUNE_REASON_ROWS, ReportContent
 from tasks_app import colours
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts" / "noto-sans"
@@ -43,6 +43,10 @@ def report_html(content: ReportContent, *, generated_at: datetime.datetime) -> s
             "generated_at": timezone.localtime(generated_at),
             "issued": _issue_date(timezone.localdate(generated_at)),
             "font_dir": FONT_DIR.as_uri(),
+            "reason_rows": f":{COMMUNE_REASON_ROWS}",  # the one-page commune summary's list
+            # How much of each note the lists quote: a line or two on the one-page summary.
+            "note_chars": 120 if content.kind == ReportKind.COMMUNE_SUMMARY else 200,
+            "difficulty_chars": 120 if content.kind == ReportKind.COMMUNE_SUMMARY else 300,
         },
     )
 

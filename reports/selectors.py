@@ -50,6 +50,9 @@ from tasks_app.selectors.dashboards import (
 from tasks_app.selectors.greening import current_policy
 
 NOTE_ROWS = 10  # items per heading of the week's notes
+# The commune summary is one page with its signature: shorter lists (the Excel file has all).
+COMMUNE_NOTE_ROWS = 3
+COMMUNE_REASON_ROWS = 4
 ARCHIVE_WEEKS = 52  # how far back a report may be asked for
 
 
@@ -119,10 +122,10 @@ class WeekNotes:
     next_week_total: int = 0
 
 
-def week_notes(week: Week, *, unit_ids: list[int] | None) -> WeekNotes:
+def week_notes(week: Week, *, unit_ids: list[int] | None, rows: int = NOTE_ROWS) -> WeekNotes:
     """Highlights (completions and progress), difficulties reported, and what falls due
     the week after, for the tasks led by `unit_ids` (None: every unit): the totals, and
-    the first NOTE_ROWS of each list (the full lists are `week_note_lists`)."""
+    the first `rows` of each list (the full lists are `week_note_lists`)."""
     updates, completions, obstacles, due = _note_queries(week, unit_ids=unit_ids)
     notes = WeekNotes()
     totals = updates.aggregate(
@@ -133,11 +136,11 @@ def week_notes(week: Week, *, unit_ids: list[int] | None) -> WeekNotes:
     notes.updates, notes.units_reporting = totals["updates"], totals["units"]
     notes.tasks_progressed = totals["progressed"]
     notes.completed_total = completions.values("task").distinct().count()
-    notes.completed = _items(completions, text_field="note", limit=NOTE_ROWS)
+    notes.completed = _items(completions, text_field="note", limit=rows)
     notes.difficulties_total = obstacles.values("task").distinct().count()
-    notes.difficulties = _items(obstacles, text_field="difficulties", limit=NOTE_ROWS)
+    notes.difficulties = _items(obstacles, text_field="difficulties", limit=rows)
     notes.next_week_total = due.count()
-    notes.next_week = list(_due_items(due[:NOTE_ROWS]))
+    notes.next_week = list(_due_items(due[:rows]))
     return notes
 
 
@@ -366,7 +369,7 @@ def _content(kind: str, unit: Unit, week: Week) -> ReportContent:
         week=week,
         board=board,
         reason=unit_reason(board.snapshot, rules=rules),
-        notes=week_notes(week, unit_ids=[unit.pk]),
+        notes=week_notes(week, unit_ids=[unit.pk], rows=COMMUNE_NOTE_ROWS),
         bottlenecks=board.bottlenecks,
         unit_ids=[unit.pk],
         rules=rules,

@@ -429,6 +429,16 @@ def test_the_excel_file_lists_every_row_the_pdf_shortens(many_overdue, nghe_an, 
     assert "Hiển thị 10/13; danh sách đầy đủ trong tệp Excel." in text
 
 
+def test_a_busy_communes_summary_keeps_to_one_page_with_its_signature(many_overdue, commune):
+    # Thirteen overdue tasks with a difficulty each: the summary quotes a few, says how many
+    # there are and where the rest is, and still ends with the signature on its one page.
+    report = generate(ReportKind.COMMUNE_SUMMARY, commune)
+    assert report.pages == 1
+    text = " ".join(pdf_pages(report))
+    assert "Hiển thị 3/13; danh sách đầy đủ trong tệp Excel." in text
+    assert "TM. BAN CHỈ ĐẠO TRƯỞNG BAN" in text
+
+
 def test_the_excel_colour_cells_are_filled_with_the_palette(ready_reports, client, tinh_leader):
     from tasks_app.colours import PALETTE
 
