@@ -237,6 +237,7 @@ REST_FRAMEWORK = {
 
 # --- Security headers when served for real ------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
+CSRF_FAILURE_VIEW = "tasks_app.views.system.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from reports.actions import report_request
 from reports.documents import report_workbook
@@ -18,6 +18,7 @@ from reports.forms import ArchiveFilterForm, ReportRequestForm
 from reports.models import Report, ReportStatus
 from reports.selectors import Week, archive, report_content
 from tasks_app.access import may_view_reports_of, report_request_units
+from tasks_app.views.decorators import require_post_or_back
 
 REPORTS_PER_PAGE = 50
 POLL_SECONDS = 1
@@ -31,7 +32,7 @@ def report_archive(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_post_or_back("report_archive")
 def report_request_view(request: HttpRequest) -> HttpResponse:
     units = report_request_units(request.user)
     form = ReportRequestForm(request.POST, user=request.user, units=units)

@@ -68,3 +68,16 @@ def test_the_500_page_needs_no_database_nor_context_processors():
     assert "Đã có lỗi xảy ra" in page and 'lang="vi"' in page
     with translation.override("en"):
         assert "Something went wrong" in get_template("500.html").render()
+
+
+def test_a_stale_form_gets_the_apps_own_page_in_vietnamese(xa_officer, make_task):
+    from django.test import Client
+
+    task = make_task()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(xa_officer)
+    response = browser.post(f"/tasks/{task.pk}/update/", {"note": "x", "csrfmiddlewaretoken": "stale"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Trang đã cũ" in html and "Chưa có gì được lưu" in html
+    assert "CSRF verification failed" not in html

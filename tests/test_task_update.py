@@ -338,3 +338,24 @@ def test_a_difficulty_alone_is_worth_recording(officer_client, task):
     response = post_update(officer_client, task, difficulties="Đường truyền chập chờn")
     assert response.status_code == 302
     assert task.updates.get().difficulties == "Đường truyền chập chờn"
+
+
+def test_a_get_of_the_update_address_goes_back_to_the_task_page(client, xa_officer, make_task):
+    # After the session ran out, the login page sends the officer back to the form's address.
+    task = make_task()
+    client.force_login(xa_officer)
+    response = client.get(f"/tasks/{task.pk}/update/", follow=True)
+    assert response.redirect_chain == [(f"/tasks/{task.pk}/", 302)]
+    assert "Biểu mẫu chưa được gửi" in response.content.decode()
+
+
+def test_a_post_after_the_session_ended_lands_on_the_task_after_login(client, xa_officer, make_task):
+    task = make_task()
+    response = client.post(f"/tasks/{task.pk}/update/", {"note": "x"})
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+    client.force_login(xa_officer)
+    assert client.get(f"/tasks/{task.pk}/update/").url == f"/tasks/{task.pk}/"
+
+
+def test_the_home_page_answers_head(client):
+    assert client.head("/").status_code == 302

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from tasks_app.access import (
     LEADER_ROLES,
@@ -35,6 +35,7 @@ from tasks_app.actions.tasks import StaleTaskVersion
 from tasks_app.forms import APPROVE, REOPEN, RETURN, ApprovalForm, ReasonForm, TaskEditForm
 from tasks_app.models import Task, TaskStatus, Unit, UnitKind, User
 from tasks_app.selectors.lifecycle import awaiting_approval
+from tasks_app.views.decorators import require_post_or_back
 from tasks_app.views.tasks import render_task_page
 
 APPROVALS_PER_PAGE = 25
@@ -153,7 +154,7 @@ def task_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_post_or_back("task_detail")
 def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
     task, grant = get_task_grant(request.user, pk)
     if not may_approve(request.user, task):

@@ -2,15 +2,15 @@ from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from tasks_app.access import start_page
 from tasks_app.forms_accounts import LoginForm
 
 
-@require_GET
+@require_safe  # HEAD too: uptime checks ask with HEAD
 def home(request: HttpRequest) -> HttpResponse:
     """Each role's start page (tasks_app.access.start_page)."""
     if not request.user.is_authenticated:
@@ -47,3 +47,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["cache"] = "error"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(checks, status=200 if healthy else 503)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted with a stale token (the user logged in again elsewhere, or the page
+    was opened before): the app's own page, in the user's language, saying what to do."""
+    return render(request, "403_csrf.html", status=403)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from tasks_app.access import (
@@ -60,6 +60,7 @@ from tasks_app.selectors.tasks import (
     task_list,
     task_page,
 )
+from tasks_app.views.decorators import require_post_or_back
 
 # --- My tasks ------------------------------------------------------------------------------
 
@@ -237,7 +238,7 @@ def _changes_status_or_progress(request: HttpRequest, task: Task) -> bool:
 
 
 @login_required
-@require_POST
+@require_post_or_back("task_detail")
 def task_update(request: HttpRequest, pk: int) -> HttpResponse:
     task, grant = get_task_grant(request.user, pk, need=TaskAccess.NOTE)
     access = grant.access
