@@ -320,8 +320,9 @@ def approving_units(task: Task) -> list[Unit]:
 
 
 def may_reopen(user: User, task: Task) -> bool:
-    """Only the approving authority reopens a completion it approved."""
-    return approval_stage(task) == ApprovalStage.APPROVED and may_approve(user, task)
+    """The approving authority reopens a completion: one it approved, or one the lead
+    unit's officer made directly (the authority keeps the last word on what is done)."""
+    return task.status == TaskStatus.COMPLETED and may_approve(user, task)
 
 
 # --- The statuses the lead unit's officer may set --------------------------------------------

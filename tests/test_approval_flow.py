@@ -217,13 +217,24 @@ def test_a_stale_reopen_is_a_conflict(client, approved, xa_officer, xa_leader):
     assert Task.objects.get(pk=approved.pk).status == TaskStatus.COMPLETED
 
 
-def test_a_task_completed_directly_is_not_offered_for_reopening(client, make_task, xa_leader):
-    task = make_task(status=TaskStatus.COMPLETED, progress=100, completed_on=TODAY)
+def test_the_approving_authority_also_reopens_a_task_its_officer_completed_directly(
+    client, make_task, parent, xa_officer, xa_leader
+):
+    # Never put up for approval: the officer may complete it, and the authority keeps the
+    # last word on what is done.
+    task = make_task(code="NV-700/y", parent=parent, deadline=TODAY + datetime.timedelta(days=30))
+    client.force_login(xa_officer)
+    form, _html = update_form(client, task)
+    assert post_form(client, form, status="completed", progress="100", note="Xong").status_code == 302
+    done = Task.objects.get(pk=task.pk)
+    assert done.status == TaskStatus.COMPLETED
     client.force_login(xa_leader)
-    assert 'value="reopen"' not in client.get(reverse("task_detail", args=[task.pk])).content.decode()
-    response = client.post(
-        reverse("task_decide", args=[task.pk]),
-        {"version": task.version, "decision": "reopen", "note": "Mở lại"},
-    )
+    response = decide(client, done, "reopen", note="Chưa có sản phẩm kèm theo")
     assert response.status_code == 302
-    assert Task.objects.get(pk=task.pk).status == TaskStatus.COMPLETED
+    fresh = Task.objects.get(pk=task.pk)
+    assert fresh.status == TaskStatus.IN_PROGRESS
+    assert fresh.updates.get(version=fresh.version).kind == UpdateKind.REOPENED
+    # Reopened, it is completed only through approval from now on.
+    client.force_login(xa_officer)
+    form, _html = update_form(client, fresh)
+    assert TaskStatus.COMPLETED not in status_options(form)

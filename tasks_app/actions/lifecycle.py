@@ -14,7 +14,6 @@ from tasks_app.actions.greening import greening_mark_stale
 from tasks_app.actions.tasks import check_version, detail_changes, task_change
 from tasks_app.clock import LOCAL_TZ, local_today
 from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
-from tasks_app.selectors.lifecycle import ApprovalStage, approval_stage
 
 # The fields a copy takes from its parent when it is cascaded (see task_cascade), and
 # follows when the parent's are corrected. The responsible person is the commune's own.
@@ -199,11 +198,12 @@ def task_return(*, task: Task, expected_version: int, author: User | None, reaso
 
 @transaction.atomic
 def task_reopen(*, task: Task, expected_version: int, author: User | None, reason: str) -> TaskUpdate:
-    """Open an approved completion again (→ in progress, progress kept), with the reason:
-    the approving authority's own decision, as the officer may not undo it."""
+    """Open a completion again (→ in progress, progress kept), with the reason: the
+    approving authority's own decision, whether it approved the completion or the lead
+    unit completed the task directly. From then on it is completed through approval."""
     current = Task.objects.select_for_update().get(pk=task.pk)
     check_version(current, expected_version)
-    if approval_stage(current) != ApprovalStage.APPROVED:
+    if current.status != TaskStatus.COMPLETED:
         raise WrongTaskStatus(current)
     return _record(
         current, status=TaskStatus.IN_PROGRESS, kind=UpdateKind.REOPENED, author=author, note=reason
