@@ -327,7 +327,13 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
     def format_value(self, value):
-        # The browser's date picker wants ISO; it shows the date in the user's locale.
+        # The browser's date picker wants ISO; it shows the date in the user's locale. A
+        # date typed or linked as dd/mm/yyyy comes back as ISO too, or the picker shows empty.
+        if isinstance(value, str):
+            try:
+                value = datetime.datetime.strptime(value.strip(), "%d/%m/%Y").date()
+            except ValueError:
+                return value
         if isinstance(value, datetime.date):
             return value.isoformat()
         return value
@@ -500,9 +506,9 @@ class BoardFilterForm(forms.Form):
         links = []
         for day in self.nearest_dates:
             query = self.data.copy()
-            query["date"] = day.strftime("%d/%m/%Y")
+            query["date"] = day.isoformat()
             query.pop("page", None)
-            links.append((query["date"], query.urlencode()))
+            links.append((day.strftime("%d/%m/%Y"), query.urlencode()))
         return links
 
     def filters(self) -> BoardFilters:

@@ -390,7 +390,8 @@ def test_the_date_picker_offers_the_dates_with_figures_and_names_them_for_a_gap(
     for href, label in links:
         assert href.startswith(province_url(nghe_an) + "?")
         query = QueryDict(href.split("?", 1)[1].replace("&amp;", "&"))
-        assert (query["date"], query["sort"], "page" in query) == (label, "-overdue", False)
+        day = datetime.datetime.strptime(label, "%d/%m/%Y").date()
+        assert (query["date"], query["sort"], "page" in query) == (day.isoformat(), "-overdue", False)
     assert row_rate(page, commune) == "50.00"  # today's figures
     assert (
         f"Đang hiển thị số liệu ngày {TODAY:%d/%m/%Y}, ngày mới nhất có số liệu,"
@@ -400,6 +401,10 @@ def test_the_date_picker_offers_the_dates_with_figures_and_names_them_for_a_gap(
     asked = client.get(province_url(nghe_an, f"date={days(-14):%d/%m/%Y}")).content.decode()
     assert "Không có số liệu ngày" not in asked
     assert f"Đang hiển thị số liệu ngày {days(-14):%d/%m/%Y}" in asked
+    # The picker keeps the date asked for, however it was written, so the next filter keeps it.
+    for written in (f"{days(-14):%d/%m/%Y}", days(-14).isoformat()):
+        html = client.get(province_url(nghe_an, f"date={written}")).content.decode()
+        assert f'value="{days(-14).isoformat()}"' in re.search(r'<input type="date"[^>]*>', html).group(0)
 
 
 # --- The reason sentence names what the share counts ------------------------------------------
