@@ -116,7 +116,7 @@ def test_the_assigning_units_leader_returns_it_with_a_reason(client, tinh_leader
     # The officer's "My tasks" points it out, and the task page says why.
     client.force_login(xa_officer)
     listing = client.get(reverse("my_tasks")).content.decode()
-    assert "1 nhiệm vụ bị trả lại để làm tiếp" in listing
+    assert "1 nhiệm vụ bị trả lại hoặc mở lại để làm tiếp" in listing
     assert reverse("task_detail", args=[awaiting.pk]) in listing
     page = client.get(reverse("task_detail", args=[awaiting.pk])).content.decode()
     assert "Bị trả lại để làm tiếp" in page and "Thiếu biên bản nghiệm thu" in page
@@ -124,7 +124,7 @@ def test_the_assigning_units_leader_returns_it_with_a_reason(client, tinh_leader
     fresh = Task.objects.get(pk=awaiting.pk)
     fresh.status = TaskStatus.AWAITING_APPROVAL
     task_change(task=fresh, expected_version=3, author=xa_officer, note="Đã bổ sung biên bản")
-    assert "bị trả lại để làm tiếp" not in client.get(reverse("my_tasks")).content.decode()
+    assert "bị trả lại hoặc mở lại để làm tiếp" not in client.get(reverse("my_tasks")).content.decode()
 
 
 def test_returning_needs_a_reason(client, tinh_leader, awaiting):

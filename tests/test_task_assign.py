@@ -213,3 +213,11 @@ def test_a_deadline_outside_the_chosen_phase_is_refused(province_client, plan):
         reverse("task_new"), form_data(plan, phase=first_half.pk, deadline="30/06/2026")
     )
     assert ok.status_code == 302
+
+
+def test_a_copy_names_the_position_once_until_a_person_is_named(province_client, plan, nghe_an):
+    province_client.post(reverse("task_new"), form_data(plan))
+    child = Task.objects.filter(parent__code="NV-200").first()
+    assert child.responsible_display == f"Chủ tịch UBND {child.lead_unit.name}"
+    child.responsible_name = "Nguyễn Văn An"
+    assert child.responsible_display == f"Nguyễn Văn An (Chủ tịch UBND {child.lead_unit.name})"

@@ -187,7 +187,8 @@ class Task(models.Model):
     def responsible_display(self) -> str:
         if self.responsible_user_id:
             return str(self.responsible_user)
-        if self.responsible_position:
+        # A cascaded copy names the position until the commune names the person.
+        if self.responsible_position and self.responsible_position != self.responsible_name:
             return f"{self.responsible_name} ({self.responsible_position})"
         return self.responsible_name
 
