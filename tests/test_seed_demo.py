@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q
 from django.test.utils import CaptureQueriesContext
 
-from tasks_app.demo.seed import DEMO_PASSWORD
+from tasks_app.demo.seed import DEMO_PASSWORD, UNITS_WITHOUT_LOCAL_WORK
 from tasks_app.models import (
     CommitteeMember,
     GreeningSnapshot,
@@ -67,7 +67,8 @@ def test_cascaded_tasks_point_to_a_parent_of_their_province(seeded):
     # Every commune of a demo province received the cascade.
     for code in ("40", "44", "48"):
         communes = Unit.objects.filter(province__code=code, kind=UnitKind.COMMUNE)
-        assert communes.exclude(led_tasks__isnull=False).count() == 0
+        assert communes.exclude(led_tasks__isnull=False).count() == (1 if code == "48" else 0)
+    assert not Task.objects.filter(lead_unit__code__in=UNITS_WITHOUT_LOCAL_WORK).exists()
 
 
 def test_provinces_plans_implement_plan_02(seeded):

@@ -65,6 +65,11 @@ class SeedReport:
     snapshot_dates: int = 0
 
 
+# The special zones of the Paracel and Spratly islands (Hoàng Sa, Trường Sa) are units of
+# the hierarchy, but the demo does not invent local work, difficulties or reports for them.
+UNITS_WITHOUT_LOCAL_WORK = ("20333", "22736")
+
+
 def seed_demo(*, scale: str, today: datetime.date, log: Callable[[str], None] = print) -> SeedReport:
     report = SeedReport()
     if not Unit.objects.filter(kind=UnitKind.COMMUNE).exists():
@@ -485,7 +490,11 @@ def _seed_province(
         number += 1
         province_task(number, group, title[0].upper() + title[1:], product, is_key=rng.random() < 0.15)
 
-    communes = list(Unit.objects.filter(province=province, kind=UnitKind.COMMUNE).order_by("code"))
+    communes = list(
+        Unit.objects.filter(province=province, kind=UnitKind.COMMUNE)
+        .exclude(code__in=UNITS_WITHOUT_LOCAL_WORK)
+        .order_by("code")
+    )
     commune_officers = _commune_officers(communes, accounts, demo_commune)
     for commune in communes:
         crng = random.Random(f"nq57-commune-{commune.code}")
