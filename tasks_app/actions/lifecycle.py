@@ -71,12 +71,8 @@ def task_edit_details(
 def _carry_to_copies(
     *, parent_before: Task, parent: Task, author: User | None, note: str
 ) -> list[TaskUpdate]:
-    changed = [
-        Task._meta.get_field(name)
-        for name in SHARED_WITH_COPIES
-        if getattr(parent_before, Task._meta.get_field(name).attname)
-        != getattr(parent, Task._meta.get_field(name).attname)
-    ]
+    shared = [Task._meta.get_field(name) for name in SHARED_WITH_COPIES]
+    changed = [f for f in shared if getattr(parent_before, f.attname) != getattr(parent, f.attname)]
     copies = list(
         Task.objects.select_for_update(of=("self",))
         .filter(parent=parent)
