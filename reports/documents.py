@@ -5,8 +5,6 @@ Reports are set in Noto Sans, shipped in static/fonts/noto-sans and embedded (su
 every PDF, so a reader's machine never substitutes a font without Vietnamese glyphs."""
 
 import datetime
-import io
-from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -18,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from reports.models import ReportKind
 from reports.selectors import COMMUNE_REASON_ROWS, ReportContent
-from tasks_app import colours
+from tasks_app.spreadsheets import PERCENT_FORMAT, Styled, WorkbookWriter
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts" / "noto-sans"
 TEMPLATES = {
@@ -71,18 +69,6 @@ def render_pdf(content: ReportContent, *, generated_at: datetime.datetime) -> Re
 # --- Excel -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Cell:
-    """A value with its number format or state colour, for the sheet writer."""
-
-    value: object
-    number_format: str | None = None
-    colour: str | None = None  # green/yellow/red/none: filled with the palette's fill
-
-
-PERCENT, DATE, DATETIME = "0.0%", "dd/mm/yyyy", "dd/mm/yyyy hh:mm"
-
-
 def report_workbook(content: ReportContent) -> bytes:
     """The report's tables in one workbook: key figures, the ranking, the bottlenecks and
     the week's notes, one sheet each, with numbers as numbers (rates as fractions shown
@@ -90,35 +76,10 @@ def report_workbook(content: ReportContent) -> bytes:
 
     The lists are complete (the PDF shows the first ten of each): the workbook is written
     in openpyxl's write-only mode from rows streamed out of the database, so thousands of
-    overdue tasks nationwide cost neither a long list in memory nor a workbook of cells."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-    fills = {
-        name: PatternFill("solid", start_color=colours.excel_rgb(s.fill), end_color=colours.excel_rgb(s.fill))
-        for name, s in colours.PALETTE.items()
-    }
-    fonts = {name: Font(color=colours.excel_rgb(s.text)) for name, s in colours.PALETTE.items()}
-
-    def sheet(title: str, columns: list[tuple[str, int]], rows: Iterable[list]) -> None:
-        """`columns`: (header, width in characters). Widths are set up front: a
-        write-only sheet cannot be measured after its rows are written."""
-        ws = book.create_sheet(title[:31])
-        for index, (_header, width) in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-        ws.freeze_panes = "A2"
-        header = []
-        for name, _width in columns:
-            cell = WriteOnlyCell(ws, value=name)
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-        for row in rows:
-            ws.append([_excel_cell(ws, value, WriteOnlyCell, fills, fonts) for value in row])
+    overdue tasks nationwide cost neither a long list in memory nor a workbook of cells.
+    Every cell goes through tasks_app.spreadsheets, which keeps user text (titles, codes,
+    names, notes) as text and never as a formula."""
+    book = WorkbookWriter()
 
     board, snapshot = content.board, content.board.snapshot
     colour = (snapshot.colour if snapshot else None) or "none"
@@ -126,14 +87,14 @@ def report_workbook(content: ReportContent) -> bytes:
     figures = [
         [_("Unit"), content.unit.name],
         [_("Period"), content.week.label],
-        [_("Figures as of"), _Cell(content.on, DATE)],
-        [_("Colour"), _Cell(colour_word, None, colour)],
-        [_("Rate"), _Cell(_fraction(snapshot.rate if snapshot else None), PERCENT)],
+        [_("Figures as of"), content.on],
+        [_("Colour"), Styled(colour_word, colour=colour)],
+        [_("Rate"), _rate(snapshot.rate if snapshot else None)],
         [_("Change since last week (points)"), float(board.change) if board.change is not None else None],
         [_("Rank"), snapshot.rank if snapshot else None],
         *([item.label, item.count] for item in board.states),
     ]
-    sheet(_("Key figures"), [(_("Figure"), 34), (_("Value"), 40)], figures)
+    book.add_sheet(_("Key figures"), [(_("Figure"), 34), (_("Value"), 40)], figures)
 
     if content.kind == ReportKind.NATIONAL_WEEKLY:
         columns = [
@@ -149,13 +110,13 @@ def report_workbook(content: ReportContent) -> bytes:
             (_("Why"), 60),
         ]
         rows = (
-            [row.rank, row.unit.name, _Cell(row.colour_label, None, row.colour),
-             _Cell(_fraction(row.rate), PERCENT), row.snapshot.children_green if row.snapshot else None,
+            [row.rank, row.unit.name, Styled(row.colour_label, colour=row.colour),
+             _rate(row.rate), row.snapshot.children_green if row.snapshot else None,
              row.snapshot.children_counted if row.snapshot else None,
              row.overdue, row.behind, content.quiet_by_province.get(row.unit.pk, 0), row.reason]
             for row in content.rows
         )  # fmt: skip
-        sheet(_("Provinces"), columns, rows)
+        book.add_sheet(_("Provinces"), columns, rows)
     elif content.kind == ReportKind.PROVINCE_WEEKLY:
         columns = [
             (_("Rank"), 8),
@@ -169,14 +130,12 @@ def report_workbook(content: ReportContent) -> bytes:
             (_("Why"), 60),
         ]
         rows = (
-            [row.rank, row.unit.name, _Cell(row.colour_label, None, row.colour),
-             _Cell(_fraction(row.rate), PERCENT), row.overdue, row.behind,
-             _Cell(timezone.localtime(row.last_update).replace(tzinfo=None), DATETIME)
-             if row.last_update else None,
+            [row.rank, row.unit.name, Styled(row.colour_label, colour=row.colour),
+             _rate(row.rate), row.overdue, row.behind, row.last_update,
              _("yes") if row.silent else "", row.reason]
             for row in content.rows
         )  # fmt: skip
-        sheet(_("Communes"), columns, rows)
+        book.add_sheet(_("Communes"), columns, rows)
 
     if content.bottlenecks is not None:
         overdue, due_soon = content.bottleneck_lists()
@@ -195,11 +154,11 @@ def report_workbook(content: ReportContent) -> bytes:
             (_("Days"), 8),
         ]
         rows = (
-            [heading, t.code, t.title, t.unit_name, _("yes") if t.is_key else "", _Cell(t.deadline, DATE),
+            [heading, t.code, t.title, t.unit_name, _("yes") if t.is_key else "", t.deadline,
              t.progress, t.days]
             for heading, t in listed
         )  # fmt: skip
-        sheet(_("Bottlenecks"), columns, rows)
+        book.add_sheet(_("Bottlenecks"), columns, rows)
 
     notes = content.note_lists()
     listed = chain(
@@ -215,24 +174,12 @@ def report_workbook(content: ReportContent) -> bytes:
         (_("Date"), 12),
         (_("Text"), 60),
     ]
-    rows = ([heading, i.code, i.title, i.unit_name, _Cell(i.day, DATE), i.text] for heading, i in listed)
-    sheet(_("This week"), columns, rows)
+    rows = ([heading, i.code, i.title, i.unit_name, i.day, i.text] for heading, i in listed)
+    book.add_sheet(_("This week"), columns, rows)
 
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.to_bytes()
 
 
-def _excel_cell(ws, value, cell_class, fills, fonts):
-    if not isinstance(value, _Cell):
-        return value
-    cell = cell_class(ws, value=value.value)
-    if value.number_format:
-        cell.number_format = value.number_format
-    if value.colour:
-        cell.fill, cell.font = fills[value.colour], fonts[value.colour]
-    return cell
-
-
-def _fraction(rate) -> float | None:
-    return None if rate is None else float(rate) / 100
+def _rate(rate) -> Styled:
+    """A rate in percent as a fraction shown as a percentage: a number to sort and sum."""
+    return Styled(None if rate is None else float(rate) / 100, PERCENT_FORMAT)

@@ -1,6 +1,6 @@
 """The one palette of the green / yellow / red / grey states, for every place that draws
 them: the pages' CSS (static/css/app.css), the SVG charts and map (tasks_app.charts), the
-PDF reports' CSS and the Excel fills (reports.documents).
+PDF reports' CSS and the Excel fills (tasks_app.spreadsheets).
 
 The fills are the Okabe–Ito colours (bluish green, yellow, vermillion), which readers with
 any common colour-vision deficiency still tell apart, plus a neutral grey for "no counted
