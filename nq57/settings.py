@@ -182,6 +182,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+# A username from one address: a whole commune office behind one NAT address is not
+# locked out by one colleague's typos, and guessing one account is still stopped.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # --- Logins, passwords and sessions (issue 15, point 6; docs/access.md "Logging in") ---
 # The demo (`make demo` / `make serve`, or any DEBUG=1 machine) is the only place where
 # the public demo password may be set; tasks_app.passwords refuses it everywhere else.
@@ -194,18 +201,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},  # phone numbers, dates
     {"NAME": "tasks_app.passwords.DemoPasswordValidator"},
 ]
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-# A username from one address: a whole commune office behind one NAT address is not
-# locked out by one colleague's typos, and guessing one account is still stopped.
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# And an address on its own, with a higher limit (officials of a commune share one NAT
-# address): trying many usernames from one address is stopped too. django-axes has one
-# limit for every parameter, so tasks_app.login_limits adds this one (docs/access.md).
+# Failed logins per address too, whatever the username, so trying many usernames from
+# one address is stopped; a higher limit, as a commune's officials share one NAT address.
+# django-axes has one limit for every parameter: tasks_app.login_limits adds this one.
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_HANDLER = "tasks_app.login_limits.LoginLimitsHandler"
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Idle timeout: only what a person does renews the session, not a dashboard's polling
 # (nq57.middleware.IdleSessionMiddleware). The session is saved when it changes, which
 # each real request does (its last activity), so the cookie and the stored session
