@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "nq57.middleware.IdleSessionMiddleware",  # after auth and htmx: it reads both
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -173,12 +174,6 @@ DASHBOARD_PENDING_REFRESH_SECONDS = env_int("DASHBOARD_PENDING_REFRESH_SECONDS",
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "tasks_app.User"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"  # each role's start page: tasks_app.access.start_page
 LOGOUT_REDIRECT_URL = "login"
@@ -194,8 +189,33 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+# --- Logins, passwords and sessions (issue 15, point 6; docs/access.md "Logging in") ---
+# The demo (`make demo` / `make serve`, or any DEBUG=1 machine) is the only place where
+# the public demo password may be set; tasks_app.passwords refuses it everywhere else.
+DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    # Django's 20,000 common passwords plus common Vietnamese ones (matkhau123, anhyeuem...).
+    {"NAME": "tasks_app.passwords.CommonPasswordIncludingVietnameseValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},  # phone numbers, dates
+    {"NAME": "tasks_app.passwords.DemoPasswordValidator"},
+]
+# Failed logins per address too, whatever the username, so trying many usernames from
+# one address is stopped; a higher limit, as a commune's officials share one NAT address.
+# django-axes has one limit for every parameter: tasks_app.login_limits adds this one.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+AXES_HANDLER = "tasks_app.login_limits.LoginLimitsHandler"
+# Idle timeout: only what a person does renews the session, not a dashboard's polling
+# (nq57.middleware.IdleSessionMiddleware). The session is saved when it changes, which
+# each real request does (its last activity), so the cookie and the stored session
+# expire SESSION_IDLE_SECONDS after the last real request.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
+# Reports and their Excel tables take seconds of CPU each: this many per user a minute.
+REPORT_REQUESTS_PER_MINUTE = env_int("REPORT_REQUESTS_PER_MINUTE", 6)
+# --- end of logins, passwords and sessions ----------------------------------------------
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "vi")

@@ -24,6 +24,7 @@ from reports.selectors import Week, last_finished_week, report_content
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.greening.rollup import ALL
 from tasks_app.models import GreeningSnapshot, Unit, UnitKind, User
+from tasks_app.rate_limits import spend_report_work
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ def _stale_before() -> datetime.datetime:
 
 def report_request(*, kind: str, unit: Unit, week: Week, user: User | None = None) -> Requested:
     """The report for `kind`, `unit` and `week`, queued for rendering unless it is ready
-    or on its way. Safe to call any number of times, from any number of requests."""
+    or on its way. Safe to call any number of times, from any number of requests. A
+    person may queue REPORT_REQUESTS_PER_MINUTE renders a minute (TooManyRequests);
+    asking for a report that is ready or on its way costs nothing and is not counted."""
     from reports.tasks import generate_report  # the job module imports these actions
 
     with transaction.atomic():
@@ -62,6 +65,8 @@ def report_request(*, kind: str, unit: Unit, week: Week, user: User | None = Non
         )
         if not (created or retry):
             return Requested(report, queued=False)
+        if user is not None:  # a person's ask costs seconds of CPU; Monday's batch is not limited
+            spend_report_work(user)  # over the limit: raises, and the new row is rolled back
         if retry:
             report.status, report.error = ReportStatus.QUEUED, ""
             report.requested_at, report.requested_by = timezone.now(), user or report.requested_by

@@ -7,7 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
+from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -18,6 +19,7 @@ from reports.forms import ArchiveFilterForm, ReportRequestForm
 from reports.models import Report, ReportStatus
 from reports.selectors import Week, archive, report_content
 from tasks_app.access import may_view_reports_of, report_request_units
+from tasks_app.rate_limits import TooManyRequests, spend_report_work
 from tasks_app.views.decorators import require_post_or_back
 
 REPORTS_PER_PAGE = 50
@@ -38,9 +40,12 @@ def report_request_view(request: HttpRequest) -> HttpResponse:
     form = ReportRequestForm(request.POST, user=request.user, units=units)
     if not form.is_valid():
         return _archive_page(request, ArchiveFilterForm(), form, status=422)
-    requested = report_request(
-        kind=form.kind, unit=form.cleaned_data["unit"], week=form.cleaned_data["week"], user=request.user
-    )
+    try:
+        requested = report_request(
+            kind=form.kind, unit=form.cleaned_data["unit"], week=form.cleaned_data["week"], user=request.user
+        )
+    except TooManyRequests as refused:
+        return _too_many(request, refused)
     if not requested.queued:
         messages.info(request, _("This report was already asked for: here it is, not rendered twice."))
     return redirect("report_detail", pk=requested.report.pk)
@@ -78,6 +83,10 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 def report_excel(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's tables as a workbook, computed for the same week and date."""
     report = _visible_report(request, pk)
+    try:
+        spend_report_work(request.user)  # the tables are computed afresh: seconds for a province
+    except TooManyRequests as refused:
+        return _too_many(request, refused)
     content = report_content(report.kind, report.unit, Week(report.period_start))
     response = HttpResponse(
         report_workbook(content),
@@ -86,6 +95,19 @@ def report_excel(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(True, report.download_name("xlsx"))
     response["Cache-Control"] = "private, max-age=0"
     return response
+
+
+def _too_many(request: HttpRequest, refused: TooManyRequests) -> HttpResponse:
+    """429 with the reason for htmx and scripts; a form sent without JavaScript goes back
+    to the page it came from (or the archive) with the reason as a message."""
+    if request.htmx or not request.accepts("text/html"):
+        return HttpResponse(str(refused.message), status=429, content_type="text/plain; charset=utf-8")
+    messages.error(request, refused.message)
+    back = request.headers.get("Referer", "")
+    same_site = {request.get_host()}
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=same_site, require_https=request.is_secure()):
+        back = reverse("report_archive")
+    return redirect(back)
 
 
 def _archive_page(

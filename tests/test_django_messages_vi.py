@@ -28,7 +28,7 @@ def change_password(client, user, old, new):
 @pytest.mark.parametrize(
     ("new_password", "vietnamese"),
     [
-        ("Qz7!", "Mật khẩu quá ngắn: phải có ít nhất 8 ký tự."),
+        ("Qz7!", "Mật khẩu quá ngắn: phải có ít nhất 10 ký tự."),
         ("password123", "Mật khẩu này quá phổ biến."),
         ("80314927561", "Mật khẩu này hoàn toàn là số."),
         ("xa_officer-2026", "Mật khẩu quá giống với"),

@@ -28,6 +28,11 @@ TODAY = datetime.date(2026, 11, 21)
 OPEN = [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL]
 
 
+@pytest.fixture(autouse=True)
+def demo_mode(settings):
+    settings.DEMO_MODE = True  # seed_demo sets the public demo password: the demo only
+
+
 def seed(*args) -> str:
     out = StringIO()
     call_command("seed_demo", "--today", "21/11/2026", *args, stdout=out)

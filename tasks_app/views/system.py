@@ -1,3 +1,4 @@
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import DatabaseError, connection
@@ -7,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from tasks_app.access import start_page
-from tasks_app.forms_accounts import LoginForm
+from tasks_app.forms_accounts import LoginForm, PasswordChangeForm
 
 
 @require_safe  # HEAD too: uptime checks ask with HEAD
@@ -27,6 +28,22 @@ class LoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self) -> str:
         return resolve_url(start_page(self.request.user))
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; a wrong old password counts as a failed login. Once the
+    account is locked, the session ends too: whoever is guessing is not its owner, and
+    django-axes answers with the lockout page (AxesMiddleware)."""
+
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        if getattr(self.request, "axes_locked_out", False):
+            logout(self.request)
+        return super().form_invalid(form)
 
 
 @never_cache

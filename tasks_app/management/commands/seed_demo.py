@@ -1,6 +1,7 @@
 import datetime
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +26,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale: str, today: str | None, **options):
+        if not settings.DEMO_MODE:
+            # Its accounts get the public demo password, which only the demo may have.
+            raise CommandError(
+                _(
+                    "seed_demo gives its accounts the public demo password, so it runs only "
+                    "for a demo: set DEMO_MODE=1 (make demo does)."
+                )
+            )
         reference = _parse_day(today) if today else timezone.localdate()
         started = time.monotonic()
         report = seed_demo(scale=scale, today=reference, log=self.stdout.write)

@@ -1,0 +1,42 @@
+"""Per-user limits on work that costs the server seconds (a report's rendering, its
+Excel tables). One counter per user and minute in the shared cache (Redis in
+production): `cache.add` creates it, `cache.incr` counts atomically, so two requests at
+once cannot both slip under the limit. The window is the clock minute: at most twice
+the limit can pass around a minute's turn, which is enough to stop a script asking for
+every week of every unit. (Without Redis the demo's file cache counts less strictly.)"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+REPORT_WORK = "report-work"
+
+
+class TooManyRequests(Exception):
+    """The user asked for more than their share this minute: nothing was done."""
+
+    message = _("You have asked for many reports in the last minute. Wait a minute, then ask again.")
+
+
+def spend_report_work(user) -> None:
+    """Count one report render or Excel download for `user`; raise TooManyRequests,
+    having counted nothing useful, once they are over REPORT_REQUESTS_PER_MINUTE."""
+    _spend(REPORT_WORK, user.pk, settings.REPORT_REQUESTS_PER_MINUTE)
+
+
+def current_minute() -> int:
+    return int(time.time() // 60)
+
+
+def _spend(bucket: str, user_id: int, per_minute: int) -> None:
+    key = f"rate:{bucket}:{user_id}:{current_minute()}"
+    cache.add(key, 0, timeout=120)  # outlives its minute a little; never reset by a retry
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr: count this one as the first
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > per_minute:
+        raise TooManyRequests
