@@ -116,8 +116,17 @@ def test_gunicorn_sends_no_server_header(tmp_path):
     )
     env.pop("REDIS_URL", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:nq57.gunicorn_conf"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:nq57.gunicorn_conf",
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -134,7 +134,8 @@ def test_without_debug_it_is_https_only_with_hsts(load):
 def test_https_parts_can_be_turned_off_for_plain_http(load):
     # What `make serve` does on 127.0.0.1, or a proxy that redirects to HTTPS itself.
     s = load(SECRET_KEY="x" * 50, SECURE_COOKIES="0", SECURE_SSL_REDIRECT="0", SECURE_HSTS_SECONDS="0")
-    assert (s["SECURE_SSL_REDIRECT"], s["SECURE_HSTS_SECONDS"], s["SESSION_COOKIE_SECURE"]) == (False, 0, False)
+    assert s["SECURE_SSL_REDIRECT"] is False and s["SECURE_HSTS_SECONDS"] == 0
+    assert s["SESSION_COOKIE_SECURE"] is False
 
 
 def test_with_debug_nothing_forces_https(load):
