@@ -29,9 +29,11 @@ demo: $(STAMP)
 # the Celery worker (with the nightly and weekly schedules) that runs the jobs. It runs
 # with production settings (DEBUG off: the app's own error pages, compressed static files
 # served by WhiteNoise), on a secret key made once for this machine, over plain HTTP on
-# this host only. DEMO_MODE=1: it is the demo, whose accounts share the public password
-# (nowhere else may a password be set to it).
-SERVE_ENV = DEBUG=0 DEMO_MODE=1 SECRET_KEY="$$(cat $(SECRET_FILE))" ALLOWED_HOSTS=$(HOST),localhost SECURE_COOKIES=0
+# this host only: with no HTTPS there, cookies are not HTTPS-only and plain HTTP is not
+# redirected to HTTPS (a real deployment keeps both defaults; README "Deployment").
+# DEMO_MODE=1: it is the demo, whose accounts share the public password (nowhere else may
+# a password be set to it).
+SERVE_ENV = DEBUG=0 DEMO_MODE=1 SECRET_KEY="$$(cat $(SECRET_FILE))" ALLOWED_HOSTS=$(HOST),localhost SECURE_COOKIES=0 SECURE_SSL_REDIRECT=0
 SECRET_FILE := var/demo-secret-key
 
 $(SECRET_FILE):

@@ -43,12 +43,14 @@ INSTALLED_APPS = [
     "template_partials",
     "rest_framework",
     "nq57.apps.AxesConfig",  # django-axes, with a translatable name
+    "csp",  # django-csp: the Content-Security-Policy header (see "Security headers")
     "tasks_app",
     "reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nq57.middleware.IgnoreBrowserLanguageMiddleware",
@@ -255,14 +257,52 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
 }
 
-# --- Security headers when served for real ------------------------------------------
+# --- Security headers, HTTPS and reverse proxies ----------------------------------------
+# README "Deployment" explains these. With DEBUG off the defaults are for a site reached
+# over HTTPS; `make serve`/`make demo` (plain HTTP on 127.0.0.1) turn the HTTPS parts off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_FAILURE_VIEW = "tasks_app.views.system.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+
+# How many reverse proxies we run in front of the app (a TLS-terminating nginx: 1). With 0
+# nothing a client sends in X-Forwarded-* is believed. With N, X-Forwarded-Proto (which the
+# proxy must set, not append) says whether the request came over HTTPS, and the client's
+# address, for django-axes's login-failure counts, is the Nth X-Forwarded-For entry from
+# the right (nq57/proxy.py), never the client-written leftmost one.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 (no proxy) or more")
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AXES_CLIENT_IP_CALLABLE = "nq57.proxy.client_ip"
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain HTTP is answered with a redirect to HTTPS (off only where there is no HTTPS
+    # at all, such as the local demo, or where the proxy already redirects).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's own health check is plain HTTP
+    # Browsers remember to use HTTPS only; sent on HTTPS responses only, so harmless on HTTP.
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Only our own files: no inline scripts, styles or style attributes (a style="" in a
+# template is refused by the browser; use a class in static/css), no eval (htmx runs with
+# allowEval off, base.html), nothing from another site. data: images: the empty page icon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -29,3 +29,7 @@ if not REDIS_URL:  # noqa: F405
     # process keeps its own cache.
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The test client and the live server speak plain HTTP; with DEBUG off the settings would
+# redirect every request to HTTPS (tests/test_settings.py checks that default).
+SECURE_SSL_REDIRECT = False

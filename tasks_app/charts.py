@@ -118,12 +118,13 @@ def _svg(
     desc: str | None = None,
     role: str = "img",
 ) -> SafeString:
-    # width:100% is repeated in the style because WeasyPrint lays out width="100%" plus
-    # height:auto as a zero-size box; browsers read it the same either way.
+    # Drawn at its own size; the page's stylesheet lets it shrink to a narrower column
+    # (max-width:100%; height:auto in app.css and the PDF's). No style attribute: the
+    # Content-Security-Policy refuses inline styles in pages.
     described = f' aria-describedby="{cid}-desc"' if desc else ""
     head = (
-        f'<svg xmlns="{SVG_NS}" viewBox="0 0 {_n(width)} {_n(height)}" width="100%" '
-        f'style="width:100%;max-width:{_n(width)}px;height:auto" role="{role}" '
+        f'<svg xmlns="{SVG_NS}" viewBox="0 0 {_n(width)} {_n(height)}" '
+        f'width="{_n(width)}" height="{_n(height)}" role="{role}" '
         f'aria-labelledby="{cid}-title"{described} font-family="{FONT_FAMILY}">'
         f'<title id="{cid}-title">{escape(title)}</title>'
     )

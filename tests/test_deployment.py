@@ -44,3 +44,19 @@ def test_the_repository_top_level_is_as_designed():
     generated = {"db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "var", "build"}
     visible = {name for name in visible if not name.endswith(".egg-info")}
     assert visible - generated <= allowed
+
+
+def test_compose_is_https_only_unless_told_otherwise():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    env = compose["services"]["web"]["environment"]
+    assert env["SECURE_COOKIES"] == "${SECURE_COOKIES:-1}"
+    assert env["SECURE_SSL_REDIRECT"] == "${SECURE_SSL_REDIRECT:-1}"
+    assert env["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-0}"
+
+
+def test_the_container_runs_gunicorn_with_its_config_file():
+    # The config file is what drops the Server header (tests/test_security_headers.py).
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "gunicorn -c python:nq57.gunicorn_conf" in compose["services"]["web"]["command"]
+    dockerfile = (ROOT / ".docker" / "Dockerfile").read_text()
+    assert 'CMD ["gunicorn", "-c", "python:nq57.gunicorn_conf"]' in dockerfile

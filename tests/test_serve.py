@@ -83,5 +83,6 @@ def test_make_serve_runs_with_production_settings_on_this_host():
     serve_recipe = makefile.split("\nserve:", 1)[1].split("\n\n", 1)[0]
     env = makefile.split("\nSERVE_ENV = ", 1)[1].split("\n", 1)[0]
     assert "DEBUG=0" in env and "SECRET_KEY=" in env and "SECURE_COOKIES=0" in env
+    assert "SECURE_SSL_REDIRECT=0" in env  # plain HTTP on this host: no redirect to HTTPS
     assert "ALLOWED_HOSTS=$(HOST)" in env
     assert "collectstatic" in serve_recipe and "DEBUG=1" not in serve_recipe

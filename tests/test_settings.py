@@ -21,6 +21,12 @@ VARIABLES = [
     "SESSION_IDLE_SECONDS",
     "JOBS_DIR",
     "JOBS_IN_PROCESS",
+    "SECURE_COOKIES",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "TRUSTED_PROXY_COUNT",
 ]
 
 
@@ -114,3 +120,45 @@ def test_language_and_time_zone_can_be_set(load):
 def test_an_unsupported_language_is_refused(load):
     with pytest.raises(ImproperlyConfigured, match="LANGUAGE_CODE"):
         load(DEBUG="1", LANGUAGE_CODE="fr")
+
+
+def test_without_debug_it_is_https_only_with_hsts(load):
+    s = load(SECRET_KEY="x" * 50)
+    assert s["SECURE_SSL_REDIRECT"] is True
+    assert s["SECURE_HSTS_SECONDS"] == 365 * 24 * 60 * 60
+    assert s["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True and s["SECURE_HSTS_PRELOAD"] is True
+    assert s["SESSION_COOKIE_SECURE"] is True and s["CSRF_COOKIE_SECURE"] is True
+    assert s["SECURE_REDIRECT_EXEMPT"] == [r"^healthz$"]  # the container's plain-HTTP health check
+
+
+def test_https_parts_can_be_turned_off_for_plain_http(load):
+    # What `make serve` does on 127.0.0.1, or a proxy that redirects to HTTPS itself.
+    s = load(SECRET_KEY="x" * 50, SECURE_COOKIES="0", SECURE_SSL_REDIRECT="0", SECURE_HSTS_SECONDS="0")
+    assert s["SECURE_SSL_REDIRECT"] is False and s["SECURE_HSTS_SECONDS"] == 0
+    assert s["SESSION_COOKIE_SECURE"] is False
+
+
+def test_with_debug_nothing_forces_https(load):
+    s = load(DEBUG="1")
+    assert "SECURE_SSL_REDIRECT" not in s and "SECURE_HSTS_SECONDS" not in s
+
+
+def test_forwarded_headers_are_ignored_unless_a_proxy_is_trusted(load):
+    s = load(DEBUG="1")
+    assert s["TRUSTED_PROXY_COUNT"] == 0 and "SECURE_PROXY_SSL_HEADER" not in s
+    assert s["AXES_CLIENT_IP_CALLABLE"] == "nq57.proxy.client_ip"  # also honours the count
+    s = load(SECRET_KEY="x" * 50, TRUSTED_PROXY_COUNT="1")
+    assert s["TRUSTED_PROXY_COUNT"] == 1
+    assert s["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_a_negative_proxy_count_is_refused(load):
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXY_COUNT"):
+        load(DEBUG="1", TRUSTED_PROXY_COUNT="-1")
+
+
+def test_the_content_security_policy_allows_only_our_own_files(load):
+    directives = load(DEBUG="1")["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]
+    assert directives["default-src"] == directives["script-src"] == directives["style-src"] == ["'self'"]
+    assert directives["object-src"] == directives["frame-ancestors"] == ["'none'"]
+    assert not any("unsafe" in source for sources in directives.values() for source in sources)
