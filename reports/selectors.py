@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from reports.models import Report, ReportKind, week_of
-from tasks_app.access import user_scope
+from tasks_app.access import visible_reports
 from tasks_app.clock import end_of_day, local_today
 from tasks_app.greening.rules import Rules
 from tasks_app.models import (
@@ -418,18 +418,6 @@ def _national_content(unit, week, filters, policy, rules) -> ReportContent:
 
 
 # --- The archive -------------------------------------------------------------------------------
-
-
-def visible_reports(user: User) -> QuerySet[Report]:
-    """Reports about units the user may see, exactly as for the dashboards: nationwide
-    roles see all; province roles their province and its communes; others their units."""
-    scope = user_scope(user)
-    reports = Report.objects.select_related("unit")
-    if scope.nationwide:
-        return reports
-    return reports.filter(Q(unit__in=scope.unit_ids) | Q(unit__province__in=scope.province_ids)).exclude(
-        kind=ReportKind.NATIONAL_WEEKLY
-    )
 
 
 def archive(user: User, *, week: Week | None = None, kind: str = "") -> QuerySet[Report]:

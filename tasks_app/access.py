@@ -24,6 +24,7 @@ from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from reports.models import Report, ReportKind
 from tasks_app.models import Membership, Plan, Role, Task, TaskStatus, Unit, UnitKind, User
 from tasks_app.selectors.lifecycle import ApprovalStage, approval_stage
 
@@ -163,16 +164,28 @@ def _own_units_condition(scope: UserScope) -> Q:
     return Q(lead_unit__in=scope.unit_ids) | Q(pk__in=scope.coordinated_task_ids)
 
 
-def visible_tasks(user: User) -> QuerySet[Task]:
-    """Every task the user may open."""
+def visible_task_condition(user: User) -> Q | None:
+    """The tasks the user may open, as a condition on task rows (None: every task), for a
+    read that lists or counts other tasks beside the page's own: a task's copies, the
+    approver's list. A page shows nothing the user could not open by its own URL."""
     scope = user_scope(user)
     if scope.nationwide:
-        return Task.objects.all()
+        return None
     if not scope.unit_ids:
-        return Task.objects.none()
+        return Q(pk__in=[])
     condition = _own_units_condition(scope)
     if scope.province_unit_ids:
         condition |= Q(lead_unit__in=scope.province_unit_ids)
+    return condition
+
+
+def visible_tasks(user: User) -> QuerySet[Task]:
+    """Every task the user may open."""
+    condition = visible_task_condition(user)
+    if condition is None:
+        return Task.objects.all()
+    if not user_scope(user).unit_ids:
+        return Task.objects.none()
     return Task.objects.filter(condition)
 
 
@@ -376,11 +389,15 @@ def tasks_to_approve(user: User) -> QuerySet[Task]:
     if not leading:
         return Task.objects.none()
     led_by_them = Task.objects.filter(lead_unit__in=leading).values("pk")
-    return Task.objects.filter(status=TaskStatus.AWAITING_APPROVAL).filter(
+    awaiting = Task.objects.filter(status=TaskStatus.AWAITING_APPROVAL).filter(
         Q(lead_unit__in=leading)
         | Q(parent__in=led_by_them)
         | Q(parent__isnull=True, plan__issuing_unit__in=leading)
     )
+    # A plan's issuing unit may have given a task to a unit outside its scope: the list
+    # links every task it names, so it names only those the leader may open.
+    seen = visible_task_condition(user)
+    return awaiting if seen is None else awaiting.filter(seen)
 
 
 # --- Where each role starts, and what its menu offers ----------------------------------------
@@ -441,12 +458,29 @@ def may_view_national(user: User) -> bool:
     return user_scope(user).nationwide
 
 
+def _unit_scope_condition(scope: UserScope, unit: str = "") -> Q | None:
+    """The units whose dashboards and reports the user may see, as a condition on the unit
+    reached through `unit` ("" for Unit rows themselves, "unit" for a report's). None:
+    every unit. may_view_unit is this rule for one unit in hand."""
+    if scope.nationwide:
+        return None
+    prefix = f"{unit}__" if unit else ""
+    return Q(**{f"{prefix}pk__in": scope.unit_ids}) | Q(**{f"{prefix}province__in": scope.province_ids})
+
+
 def may_view_unit(user: User, unit: Unit) -> bool:
-    """A unit's dashboard: its own members, its province's roles, and nationwide roles."""
+    """A unit's dashboard: its own members, its province's roles, and nationwide roles
+    (_unit_scope_condition, for the unit already loaded)."""
     scope = user_scope(user)
     if scope.nationwide or unit.pk in scope.roles_by_unit:
         return True
     return unit.province_id is not None and unit.province_id in scope.province_ids
+
+
+def visible_units(user: User) -> QuerySet[Unit]:
+    """Every unit whose dashboard the user may open (may_view_unit, as a query)."""
+    condition = _unit_scope_condition(user_scope(user))
+    return Unit.objects.all() if condition is None else Unit.objects.filter(condition)
 
 
 def get_unit_for_dashboard(user: User, pk: int, *, kind: str) -> Unit:
@@ -481,6 +515,16 @@ def may_view_reports_of(user: User, unit: Unit) -> bool:
     if unit.kind == UnitKind.CENTRAL:
         return may_view_national(user)
     return may_view_unit(user, unit)
+
+
+def visible_reports(user: User) -> QuerySet[Report]:
+    """The archive: reports about units the user may see (may_view_reports_of, as a
+    query). The national report is the nation's, so for nationwide roles only."""
+    condition = _unit_scope_condition(user_scope(user), "unit")
+    reports = Report.objects.select_related("unit")
+    if condition is None:
+        return reports
+    return reports.filter(condition).exclude(kind=ReportKind.NATIONAL_WEEKLY)
 
 
 def report_request_units(user: User) -> QuerySet[Unit]:

@@ -241,6 +241,8 @@ class TaskPage:
     children: list[Task] = field(default_factory=list)
     children_rollup: ChildRollup | None = None
     children_withdrawn: int = 0  # copies taken back from their communes, left out above
+    # Copies given to units outside the reader's scope, left out of the list and the sums.
+    children_hidden: bool = False
 
 
 # The rest are a link away, in the task list filtered by this parent.
@@ -248,9 +250,14 @@ CHILDREN_SHOWN = 30
 UPDATES_SHOWN = 100
 
 
-def task_page(task_id: int, *, on: datetime.date, rules: Rules, with_history: bool = True) -> TaskPage:
+def task_page(
+    task_id: int, *, on: datetime.date, rules: Rules, with_history: bool = True, seen: Q | None = None
+) -> TaskPage:
     """Everything the task page shows. Without `with_history` (a unit reading the task its
-    own copy was assigned from), only the task itself: no updates, no other units' copies."""
+    own copy was assigned from), only the task itself: no updates, no other units' copies.
+
+    `seen` is the reader's scope (tasks_app.access.visible_task_condition; None: every
+    task): the copies listed, summed and counted are those the reader may open."""
     task = Task.objects.select_related(
         "plan__issuing_unit",
         "task_group",
@@ -278,8 +285,12 @@ def task_page(task_id: int, *, on: datetime.date, rules: Rules, with_history: bo
     )
     if not with_history:
         return page
-    assigned = task.children.exclude(status=TaskStatus.WITHDRAWN)
-    page.children_withdrawn = task.children.filter(status=TaskStatus.WITHDRAWN).count()
+    copies = task.children.all()
+    if seen is not None:
+        page.children_hidden = copies.exclude(seen).exists()
+        copies = copies.filter(seen)
+    assigned = copies.exclude(status=TaskStatus.WITHDRAWN)
+    page.children_withdrawn = copies.filter(status=TaskStatus.WITHDRAWN).count()
     children = with_states(assigned, on=on, rules=rules)
     rollup = assigned.aggregate(
         total=Count("pk"),

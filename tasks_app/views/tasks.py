@@ -35,6 +35,7 @@ from tasks_app.access import (
     task_access,
     tasks_to_approve,
     user_scope,
+    visible_task_condition,
     visible_tasks,
 )
 from tasks_app.actions.evidence import evidence_store
@@ -170,7 +171,13 @@ def _live_context(
 ) -> dict:
     access = grant.access
     with_history = may_see_task_history(access)
-    page = task_page(task_id, on=local_today(), rules=Rules.from_policy(policy), with_history=with_history)
+    page = task_page(
+        task_id,
+        on=local_today(),
+        rules=Rules.from_policy(policy),
+        with_history=with_history,
+        seen=visible_task_condition(request.user),
+    )
     form = extra.pop("form", None)
     if form is None and access >= TaskAccess.NOTE:
         form = TaskUpdateForm(task=page.task, access=access, completion_proof=policy.completion_proof)
