@@ -18,6 +18,7 @@ from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, inspect_
 from tasks_app.models import CompletionProof, Evidence, Task, TaskStatus
 from tasks_app.selectors.dashboards import SORT_KEYS, BoardFilters, CommuneTableQuery, FigureDays
 from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, task_colour_choices
+from tasks_app.upload_limits import UploadRefusal, max_files, max_total_bytes, too_many_files_message
 
 # --- Evidence kept across a failed submit ----------------------------------------------------
 
@@ -58,6 +59,8 @@ class EvidenceField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > max_files():
+            raise ValidationError(too_many_files_message(), code="too_many_files")
         inspected, errors = [], []
         for upload in files:
             try:
@@ -106,15 +109,30 @@ class TaskUpdateForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
     )
 
-    def __init__(self, *args, task: Task, access: TaskAccess, completion_proof: str, **kwargs):
+    def __init__(
+        self,
+        *args,
+        task: Task,
+        access: TaskAccess,
+        completion_proof: str,
+        upload_refusals: list[UploadRefusal] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.task = task
+        # What the upload handler stopped receiving (tasks_app/upload_limits.py).
+        self.upload_refusals = list(upload_refusals)
         self.access = access
         self.completion_proof = completion_proof
         self.kept: list[EvidenceUpload] = []
-        self.fields["evidence"].help_text = _(
-            "PDF, Word (docx), Excel (xlsx), JPG or PNG; at most %(mb)s MB each."
-        ) % {"mb": max_bytes() // (1024 * 1024)}
+        each = _("PDF, Word (docx), Excel (xlsx), JPG or PNG; at most %(mb)s MB each.") % {
+            "mb": max_bytes() // (1024 * 1024)
+        }
+        together = _("At most %(count)s files and %(total)s MB in one update.") % {
+            "count": max_files(),
+            "total": max_total_bytes() // (1024 * 1024),
+        }
+        self.fields["evidence"].help_text = f"{each} {together}"
         if not self.is_bound:
             # Given initial values win: a form brought back after a conflict keeps the user's input.
             self.initial = {
@@ -151,6 +169,8 @@ class TaskUpdateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        for refusal in self.upload_refusals:
+            self.add_error("evidence", ValidationError(refusal.message, code=refusal.code))
         cleaned["difficulties"] = (cleaned.get("difficulties") or "").strip()
         if not self.edits_status:
             if self.status_choice is not None and self._posts_status_change():
@@ -208,7 +228,10 @@ class TaskUpdateForm(forms.Form):
             )
 
     def checked_files(self) -> list[tuple[UploadedFile, InspectedFile]]:
-        """The new files that passed their checks, even when the form as a whole did not."""
+        """The new files that passed their checks, even when the form as a whole did not;
+        none when the submission was cut short (too many files, or too much together)."""
+        if any(refusal.cuts_submission for refusal in self.upload_refusals):
+            return []
         if "evidence" in getattr(self, "cleaned_data", {}):
             return self.cleaned_data["evidence"]
         return []
