@@ -30,9 +30,10 @@ MAX_PAGES = 2000
 MAX_OBJECTS = 100_000
 # Direct values (dictionary entries, array items) looked at across all objects.
 MAX_VALUES = 1_000_000
-# pypdf parses about 2,000 objects a second (a 100-page document with 50 links a page has
-# 5,600); a file that takes longer than this is refused as too complex, not waited for.
-MAX_SECONDS = 8.0
+# pypdf parses about 2,000 small objects a second (a 100-page document with 50 links a page
+# has 5,600) and a megabyte of string a second; a file that takes longer than this is
+# refused as too complex rather than waited for. Ordinary files take well under a second.
+MAX_SECONDS = 5.0
 
 # Keys that only ever hold something that acts by itself or hides another file:
 # scripts (/JS, the document's /JavaScript name tree), additional actions run on opening a

@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -122,6 +123,9 @@ class TaskUpdateForm(forms.Form):
         self.task = task
         # What the upload handler stopped receiving (tasks_app/upload_limits.py).
         self.upload_refusals = list(upload_refusals)
+        if any(refusal.cuts_submission for refusal in self.upload_refusals):
+            # The rest of the body was not read and Django closed the files it had: none is used.
+            self.files = MultiValueDict()
         self.access = access
         self.completion_proof = completion_proof
         self.kept: list[EvidenceUpload] = []
@@ -228,10 +232,7 @@ class TaskUpdateForm(forms.Form):
             )
 
     def checked_files(self) -> list[tuple[UploadedFile, InspectedFile]]:
-        """The new files that passed their checks, even when the form as a whole did not;
-        none when the submission was cut short (too many files, or too much together)."""
-        if any(refusal.cuts_submission for refusal in self.upload_refusals):
-            return []
+        """The new files that passed their checks, even when the form as a whole did not."""
         if "evidence" in getattr(self, "cleaned_data", {}):
             return self.cleaned_data["evidence"]
         return []

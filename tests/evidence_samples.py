@@ -5,7 +5,7 @@ import io
 import zipfile
 
 from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject, TextStringObject
 
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 EXCEL_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -25,11 +25,14 @@ def pdf_bytes(writer: PdfWriter | None = None) -> bytes:
 
 
 def pdf_of_size(size: int) -> bytes:
-    """A valid one-page PDF of exactly `size` bytes, padded inside its metadata."""
+    """A valid one-page PDF of exactly `size` bytes."""
 
     def padded(length: int) -> bytes:
+        # In a stream, as a scan's pictures are: pypdf skips a stream's bytes by its /Length.
         writer = pdf_writer()
-        writer.add_metadata({"/Padding": "0" * length})
+        stream = StreamObject()
+        stream.set_data(b"0" * length)
+        writer.root_object[NameObject("/Padding")] = writer._add_object(stream)
         return pdf_bytes(writer)
 
     # The padding moves the xref, whose offset is written in as many digits as it needs.
