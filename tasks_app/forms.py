@@ -19,7 +19,14 @@ from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, inspect_
 from tasks_app.models import CompletionProof, Evidence, Task, TaskStatus
 from tasks_app.selectors.dashboards import SORT_KEYS, BoardFilters, CommuneTableQuery, FigureDays
 from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, task_colour_choices
-from tasks_app.upload_limits import UploadRefusal, max_files, max_total_bytes, too_many_files_message
+from tasks_app.upload_limits import (
+    UploadRefusal,
+    file_too_large_message,
+    max_files,
+    max_total_bytes,
+    too_many_files_message,
+    total_too_large_message,
+)
 
 # --- Evidence kept across a failed submit ----------------------------------------------------
 
@@ -137,6 +144,17 @@ class TaskUpdateForm(forms.Form):
             "total": max_total_bytes() // (1024 * 1024),
         }
         self.fields["evidence"].help_text = f"{each} {together}"
+        # The same limits for the page's own check before sending (static/js/evidence-limits.js).
+        self.fields["evidence"].widget.attrs.update(
+            {
+                "data-max-bytes": max_bytes(),
+                "data-max-total-bytes": max_total_bytes(),
+                "data-max-files": max_files(),
+                "data-too-large-message": file_too_large_message("%(name)s"),
+                "data-total-message": total_too_large_message(),
+                "data-too-many-message": too_many_files_message(),
+            }
+        )
         if not self.is_bound:
             # Given initial values win: a form brought back after a conflict keeps the user's input.
             self.initial = {

@@ -81,6 +81,20 @@ def too_many_files_message() -> str:
     ) % {"count": count}
 
 
+def total_too_large_message() -> str:
+    return _(
+        "The files of one update may come to at most %(limit)s MB together. Attach fewer "
+        "files at once, and the others in another update."
+    ) % {"limit": megabytes(max_total_bytes())}
+
+
+def file_too_large_message(name: str) -> str:
+    return _("“%(name)s” is larger than %(limit)s MB; files may be at most %(limit)s MB.") % {
+        "name": name,
+        "limit": megabytes(max_bytes()),
+    }
+
+
 class EvidenceLimitsUploadHandler(FileUploadHandler):
     """First of the upload handlers: counts what arrives and passes it on to the next
     handler (memory or a temporary file) only while it is within the limits."""
@@ -103,23 +117,12 @@ class EvidenceLimitsUploadHandler(FileUploadHandler):
         self.current += len(raw_data)
         self.total += len(raw_data)
         if self.total > max_total_bytes():
-            self._refuse(
-                "total_too_large",
-                _(
-                    "The files of one update may come to at most %(limit)s MB together. Attach fewer "
-                    "files at once, and the others in another update."
-                )
-                % {"limit": megabytes(max_total_bytes())},
-            )
+            self._refuse("total_too_large", total_too_large_message())
             # connection_reset=False: the rest of the body (at most REQUEST_MAX_BYTES) is read
             # and dropped, so the answer reaches a browser that is still sending.
             raise StopUpload(connection_reset=False)
         if self.current > max_bytes():
-            self._refuse(
-                "file_too_large",
-                _("“%(name)s” is larger than %(limit)s MB; files may be at most %(limit)s MB.")
-                % {"name": self.file_name, "limit": megabytes(max_bytes())},
-            )
+            self._refuse("file_too_large", file_too_large_message(self.file_name))
             raise SkipFile
         return raw_data
 
