@@ -84,12 +84,12 @@ def check_pdf(fp: IO[bytes], display_name: str) -> None:
     # pypdf's own errors, and what a hostile file makes it raise besides (RecursionError,
     # KeyError, a missing decryption library's DependencyError...), all mean: unusable.
     except Exception as error:
-        if reader_needs_password(error):
+        if _needs_password(error):
             raise _refusal(display_name, "encrypted") from error
         raise damaged_file_error(display_name) from error
 
 
-def reader_needs_password(error: Exception) -> bool:
+def _needs_password(error: Exception) -> bool:
     # pypdf raises FileNotDecryptedError, or DependencyError when AES needs a library.
     return type(error).__name__ in {"FileNotDecryptedError", "DependencyError", "WrongPasswordError"}
 
@@ -106,51 +106,55 @@ def _page_count(reader: PdfReader) -> int:
 
 
 def _has_active_content(reader: PdfReader) -> bool:
-    """Whether any object in the file, reachable from its root or not, holds active content.
-
-    Every object the cross-reference lists is looked at, not only those reachable from
-    the root: a damaged file is repaired differently by different readers.
+    """Whether any object in the file holds active content: every object the
+    cross-reference lists, reachable from the root or not (a damaged file is repaired
+    differently by different readers), and every object referred to, listed or not.
     """
-    roots: list = [reader.trailer]
-    for generation, numbers in reader.xref.items():
-        roots.extend(IndirectObject(number, generation, reader) for number in numbers)
-    roots.extend(IndirectObject(number, 0, reader) for number in reader.xref_objStm)
-    if len(roots) > MAX_OBJECTS:
-        raise _TooComplex
+    listed = [
+        IndirectObject(number, generation, reader)
+        for generation, numbers in reader.xref.items()
+        for number in numbers
+    ]
+    listed += [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
+    seen: set[tuple[int, int]] = set()
+    stack: list = [reader.trailer]
     values = 0
     deadline = time.monotonic() + MAX_SECONDS
-    for root in roots:
-        if time.monotonic() > deadline:
-            raise _TooComplex
-        stack = [root.get_object() if isinstance(root, IndirectObject) else root]
-        while stack:
-            value = stack.pop()
-            values += 1
-            if values > MAX_VALUES:
+    while stack or listed:
+        value = stack.pop() if stack else listed.pop()
+        if isinstance(value, IndirectObject):
+            key = (value.idnum, value.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            if len(seen) > MAX_OBJECTS or time.monotonic() > deadline:
                 raise _TooComplex
-            if isinstance(value, DictionaryObject):
-                if _is_active(value):
-                    return True
-                # Indirect values are objects of their own, looked at in their turn.
-                stack.extend(v for v in value.values() if not isinstance(v, IndirectObject))
-            elif isinstance(value, ArrayObject):
-                stack.extend(v for v in value if not isinstance(v, IndirectObject))
+            value = value.get_object()
+        values += 1
+        if values > MAX_VALUES:
+            raise _TooComplex
+        if isinstance(value, DictionaryObject):
+            if _is_active(value):
+                return True
+            stack.extend(value.values())
+        elif isinstance(value, ArrayObject):
+            stack.extend(value)
     return False
 
 
 def _is_active(dictionary: DictionaryObject) -> bool:
     if any(key in _ACTIVE_KEYS for key in dictionary):
         return True
-    if dictionary.get("/S") in _ACTIVE_ACTIONS:
+    if _resolved(dictionary.get("/S")) in _ACTIVE_ACTIONS:
         return True
     # /OpenAction is fine as a destination (open at page 1, fit to width); as an action it
     # may only go to a page in this file.
-    action = dictionary.get("/OpenAction")
-    if action is not None:
-        action = action.get_object()
-        if isinstance(action, DictionaryObject) and action.get("/S") != "/GoTo":
-            return True
-    return False
+    action = _resolved(dictionary.get("/OpenAction"))
+    return isinstance(action, DictionaryObject) and _resolved(action.get("/S")) != "/GoTo"
+
+
+def _resolved(value):
+    return value.get_object() if isinstance(value, IndirectObject) else value
 
 
 _MESSAGES = {

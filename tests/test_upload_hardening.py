@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image, PngImagePlugin
 from pypdf import PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from tasks_app.actions.tasks import EvidenceUpload, task_change
 from tasks_app.evidence_files import inspect_upload
@@ -104,6 +104,29 @@ def pdf_with_catalog_action(name: str) -> bytes:
 
 def test_an_additional_action_on_opening_is_refused():
     assert refusal(pdf_with_catalog_action("/JavaScript"), "aa.pdf").code == "pdf_active_content"
+
+
+def test_an_action_type_behind_a_reference_is_found():
+    writer = pdf_writer()
+    action = DictionaryObject(
+        {
+            NameObject("/S"): writer._add_object(NameObject("/JavaScript")),
+            NameObject("/JS"): TextStringObject("x"),
+        }
+    )
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject(
+                [NumberObject(0), NumberObject(0), NumberObject(99), NumberObject(99)]
+            ),
+            NameObject("/A"): action,
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
+    content = pdf_bytes(writer).replace(b"/JS ", b"/XY ")  # only the action type can tell now
+    assert refusal(content, "ref.pdf").code == "pdf_active_content"
 
 
 def test_a_launch_action_behind_an_escaped_name_is_found():
