@@ -247,6 +247,27 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 10) * 1024 * 1024
 
+# --- Upload limits (issue 15, uploads; tasks_app/upload_limits.py, docs/access.md) ------------
+# One update's files together, and how many; a request declaring more than the files plus room
+# for the form's text is answered 413 before its body is read. The first upload handler stops
+# keeping a file past EVIDENCE_MAX_BYTES and the submission past these limits as it arrives.
+EVIDENCE_MAX_TOTAL_BYTES = env_int("EVIDENCE_MAX_TOTAL_MB", 30) * 1024 * 1024
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10)
+REQUEST_MAX_BYTES = EVIDENCE_MAX_TOTAL_BYTES + 1024 * 1024
+# One more than the form allows, so the form, not Django's bare 400, tells the user.
+DATA_UPLOAD_MAX_NUMBER_FILES = EVIDENCE_MAX_FILES + 1
+FILE_UPLOAD_HANDLERS = [
+    "tasks_app.upload_limits.EvidenceLimitsUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Before NormaliseInputMiddleware, the first middleware that reads the body.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("nq57.middleware.NormaliseInputMiddleware"),
+    "tasks_app.upload_limits.RequestSizeLimitMiddleware",
+)
+# --- End of upload limits ------------------------------------------------------------------
+
 # --- REST API ------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -23,6 +23,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile
 
+from tasks_app.evidence_pdf import PDF_HEADER, check_pdf, damaged_file_error
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 ALLOWED_EXTENSIONS: tuple[str, ...] = ("pdf", "docx", "xlsx", "jpg", "png")
 CONTENT_TYPES = {
@@ -36,14 +38,39 @@ DEFAULT_STEM = "minh-chung"
 MAX_STEM_LENGTH = 100
 
 _MB = 1024 * 1024
-# PDF readers accept a header anywhere in the first 1024 bytes, so scanners' output may have some lead-in.
-_PDF_HEADER_WINDOW = 1024
+# How much of the start of a file is looked at for signatures and for markup.
+_SNIFF_WINDOW = 1024
+# Windows (MZ), Linux (ELF) and macOS (Mach-O, both byte orders and fat) programs.
+_PROGRAM_SIGNATURES = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+)
+# The tags browsers look for when they guess that content is a page. Office files and PDFs
+# compress their XML, and pictures hold pixels, so none of these turn up at their start.
+_MARKUP = re.compile(
+    rb"<(?:!doctype\s+html|html|head|body|script|iframe|svg|object|embed)[\s/>]", re.IGNORECASE
+)
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE = b"\xff\xd8\xff"
 # A zip must start with a local file header: a program with a zip appended (a self-extracting
 # archive) also opens with zipfile, which finds the central directory from the end.
 _ZIP_SIGNATURE = b"PK\x03\x04"
-_OOXML_MAIN_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+# The main part of each allowed package, and the content type [Content_Types].xml gives it:
+# a macro-enabled document (docm, xlsm) or a template has another.
+_OOXML_MAIN_PARTS = {
+    "docx": ("word/document.xml", b"wordprocessingml.document.main+xml"),
+    "xlsx": ("xl/workbook.xml", b"spreadsheetml.sheet.main+xml"),
+}
+_CONTENT_TYPES_PART = "[Content_Types].xml"
+_CONTENT_TYPES_MAX_BYTES = 256 * 1024
+# Macros (VBA projects) and ActiveX controls, declared as content types or present as parts.
+_MACRO_MARKERS = re.compile(rb"macroEnabled|vbaProject|vbaData|activeX", re.IGNORECASE)
+_MACRO_PARTS = re.compile(r"(?:^|/)(?:vbaProject\.bin|vbaData\.xml|activeX/)", re.IGNORECASE)
 # An extension is a short ASCII suffix with a letter in it, so "v1.2" keeps its ".2".
 _EXTENSION = re.compile(r"(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,5}")
 
@@ -83,8 +110,8 @@ def inspect_upload(upload: UploadedFile) -> InspectedFile:
                     params={"name": display_name, "size": _megabytes(shown), "limit": _megabytes(limit)},
                 )
             digest.update(chunk)
-            if len(head) < _PDF_HEADER_WINDOW:
-                head += chunk[: _PDF_HEADER_WINDOW - len(head)]
+            if len(head) < _SNIFF_WINDOW:
+                head += chunk[: _SNIFF_WINDOW - len(head)]
         if size == 0:
             raise ValidationError(_("“%(name)s” is empty."), code="empty", params={"name": display_name})
         upload.seek(0)
@@ -138,7 +165,12 @@ def _megabytes(size: int) -> str:
 
 
 def _detect_extension(head: bytes, fp: IO[bytes], display_name: str) -> str:
-    if b"%PDF-" in head[:_PDF_HEADER_WINDOW]:
+    if _MARKUP.search(head):
+        # A web page or script that also passes as another type (a polyglot) could render
+        # as a page wherever a browser guesses the type from the content.
+        raise _unsupported(display_name)
+    if PDF_HEADER.match(head):
+        check_pdf(fp, display_name)
         return "pdf"
     if head.startswith(_PNG_SIGNATURE):
         _verify_image(fp, "PNG", display_name)
@@ -150,7 +182,22 @@ def _detect_extension(head: bytes, fp: IO[bytes], display_name: str) -> str:
         extension = _ooxml_extension(fp, display_name)
         if extension:
             return extension
-    raise ValidationError(
+    if b"%PDF-" in head and not head.startswith(_PROGRAM_SIGNATURES):
+        # PDF readers tolerate bytes before the header; a file that needs that tolerance
+        # could be anything, so it is refused with a way to make a clean copy.
+        raise ValidationError(
+            _(
+                "“%(name)s” has extra data before the start of the PDF. Open it and print it to PDF "
+                "again (Print, then “Save as PDF”), then attach the new file."
+            ),
+            code="pdf_lead_in",
+            params={"name": display_name},
+        )
+    raise _unsupported(display_name)
+
+
+def _unsupported(display_name: str) -> ValidationError:
+    return ValidationError(
         _(
             "“%(name)s” is not a PDF, Word (docx), Excel (xlsx), JPEG or PNG file. "
             "The type is checked from the file's content."
@@ -190,25 +237,39 @@ def _verify_image(fp: IO[bytes], pillow_format: str, display_name: str) -> None:
 
 
 def _ooxml_extension(fp: IO[bytes], display_name: str) -> str | None:
-    """ "docx" or "xlsx" from the zip's list of names, or None for any other zip.
+    """ "docx" or "xlsx" from the zip's list of names and its declared content types, or
+    None for any other zip. A macro-enabled document (docm, xlsm) is refused.
 
-    Nothing is extracted, so a zip bomb costs no more than reading its directory.
+    Only the small [Content_Types].xml is extracted, capped, so a zip bomb costs no more
+    than reading the directory and that one part.
     """
     try:
         with zipfile.ZipFile(fp) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, EOFError, ValueError) as error:
+            if _CONTENT_TYPES_PART not in names:
+                return None
+            if archive.getinfo(_CONTENT_TYPES_PART).file_size > _CONTENT_TYPES_MAX_BYTES:
+                raise _corrupt(display_name)
+            with archive.open(_CONTENT_TYPES_PART) as part:
+                content_types = part.read(_CONTENT_TYPES_MAX_BYTES + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as error:
         raise _corrupt(display_name) from error
-    if "[Content_Types].xml" not in names or any(n.endswith("vbaProject.bin") for n in names):
-        # Not an Office Open XML package, or a macro-enabled one (docm, xlsm).
-        return None
-    found = [ext for ext, part in _OOXML_MAIN_PARTS.items() if part in names]
+    if _MACRO_MARKERS.search(content_types) or any(_MACRO_PARTS.search(n) for n in names):
+        raise ValidationError(
+            _(
+                "“%(name)s” contains macros (program code), which evidence may not carry. Open it and "
+                "save it as an ordinary Word document (.docx) or Excel workbook (.xlsx), then attach "
+                "that file."
+            ),
+            code="macros",
+            params={"name": display_name},
+        )
+    found = [
+        ext
+        for ext, (part, content_type) in _OOXML_MAIN_PARTS.items()
+        if part in names and content_type in content_types
+    ]
     return found[0] if len(found) == 1 else None
 
 
-def _corrupt(display_name: str) -> ValidationError:
-    return ValidationError(
-        _("“%(name)s” is damaged or incomplete and cannot be opened."),
-        code="corrupt",
-        params={"name": display_name},
-    )
+_corrupt = damaged_file_error

@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,6 +19,14 @@ from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, inspect_
 from tasks_app.models import CompletionProof, Evidence, Task, TaskStatus
 from tasks_app.selectors.dashboards import SORT_KEYS, BoardFilters, CommuneTableQuery, FigureDays
 from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, task_colour_choices
+from tasks_app.upload_limits import (
+    UploadRefusal,
+    file_too_large_message,
+    max_files,
+    max_total_bytes,
+    too_many_files_message,
+    total_too_large_message,
+)
 
 # --- Evidence kept across a failed submit ----------------------------------------------------
 
@@ -58,6 +67,8 @@ class EvidenceField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > max_files():
+            raise ValidationError(too_many_files_message(), code="too_many_files")
         inspected, errors = [], []
         for upload in files:
             try:
@@ -106,15 +117,44 @@ class TaskUpdateForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}),
     )
 
-    def __init__(self, *args, task: Task, access: TaskAccess, completion_proof: str, **kwargs):
+    def __init__(
+        self,
+        *args,
+        task: Task,
+        access: TaskAccess,
+        completion_proof: str,
+        upload_refusals: list[UploadRefusal] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.task = task
+        # What the upload handler stopped receiving (tasks_app/upload_limits.py).
+        self.upload_refusals = list(upload_refusals)
+        if any(refusal.cuts_submission for refusal in self.upload_refusals):
+            # The rest of the body was not read and Django closed the files it had: none is used.
+            self.files = MultiValueDict()
         self.access = access
         self.completion_proof = completion_proof
         self.kept: list[EvidenceUpload] = []
-        self.fields["evidence"].help_text = _(
-            "PDF, Word (docx), Excel (xlsx), JPG or PNG; at most %(mb)s MB each."
-        ) % {"mb": max_bytes() // (1024 * 1024)}
+        each = _("PDF, Word (docx), Excel (xlsx), JPG or PNG; at most %(mb)s MB each.") % {
+            "mb": max_bytes() // (1024 * 1024)
+        }
+        together = _("At most %(count)s files and %(total)s MB in one update.") % {
+            "count": max_files(),
+            "total": max_total_bytes() // (1024 * 1024),
+        }
+        self.fields["evidence"].help_text = f"{each} {together}"
+        # The same limits for the page's own check before sending (static/js/evidence-limits.js).
+        self.fields["evidence"].widget.attrs.update(
+            {
+                "data-max-bytes": max_bytes(),
+                "data-max-total-bytes": max_total_bytes(),
+                "data-max-files": max_files(),
+                "data-too-large-message": file_too_large_message("%(name)s"),
+                "data-total-message": total_too_large_message(),
+                "data-too-many-message": too_many_files_message(),
+            }
+        )
         if not self.is_bound:
             # Given initial values win: a form brought back after a conflict keeps the user's input.
             self.initial = {
@@ -151,6 +191,8 @@ class TaskUpdateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        for refusal in self.upload_refusals:
+            self.add_error("evidence", ValidationError(refusal.message, code=refusal.code))
         cleaned["difficulties"] = (cleaned.get("difficulties") or "").strip()
         if not self.edits_status:
             if self.status_choice is not None and self._posts_status_change():

@@ -10,8 +10,7 @@ from django.utils import translation
 from PIL import Image
 
 from tasks_app.evidence_files import DEFAULT_MAX_BYTES, inspect_upload, max_bytes, sanitise_filename
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+from tests.evidence_samples import DOCX, EXCEL_MAIN, PDF, WORD_MAIN, XLSX, ooxml, pdf_of_size
 
 
 def image(fmt: str) -> bytes:
@@ -28,8 +27,6 @@ def zipped(*names: str, member_size: int = 4) -> bytes:
     return out.getvalue()
 
 
-DOCX = zipped("[Content_Types].xml", "_rels/.rels", "word/document.xml")
-XLSX = zipped("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/worksheets/sheet1.xml")
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,7 +47,6 @@ def default_limit(settings):
     ("content", "name", "expected_name", "content_type"),
     [
         (PDF, "Biên bản nghiệm thu.pdf", "Biên_bản_nghiệm_thu.pdf", "application/pdf"),
-        (b"\xef\xbb\xbf\r\n" + PDF, "scan.pdf", "scan.pdf", "application/pdf"),
         (image("PNG"), "ảnh hiện trường.png", "ảnh_hiện_trường.png", "image/png"),
         (image("JPEG"), "IMG_0001.JPEG", "IMG_0001.jpg", "image/jpeg"),
         (DOCX, "báo cáo.docx", "báo_cáo.docx", WORD),
@@ -85,7 +81,8 @@ def test_it_accepts_allowed_types_by_content(content, name, expected_name, conte
         (zipped("a.txt", "b/c.csv"), "tai lieu.zip"),
         (zipped("word/document.xml"), "no-content-types.docx"),
         (zipped("[Content_Types].xml", "ppt/presentation.xml"), "slides.docx"),
-        (zipped("[Content_Types].xml", "word/document.xml", "word/vbaProject.bin"), "macro.docx"),
+        # A main part its content types do not declare.
+        (ooxml("xl/workbook.xml", WORD_MAIN), "mislabelled.xlsx"),
         # A self-extracting archive: a program with a zip appended.
         (b"MZ" + b"\x00" * 62 + DOCX, "installer.docx"),
     ],
@@ -98,7 +95,7 @@ def test_it_rejects_other_types_whatever_their_name(content, name):
 
 def test_it_reads_an_upload_spooled_to_disk():
     # Django spools uploads over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file.
-    content = zipped("[Content_Types].xml", "xl/workbook.xml", "xl/media/image1.png", member_size=1_000_000)
+    content = ooxml("xl/workbook.xml", EXCEL_MAIN, "xl/media/image1.png", member_size=1_000_000)
     with TemporaryUploadedFile("số liệu.xlsx", "application/zip", len(content), None) as upload:
         upload.write(content)
         inspected = inspect_upload(upload)
@@ -142,7 +139,7 @@ def test_the_default_limit_is_ten_megabytes(default_limit):
 
 
 def test_a_file_of_exactly_ten_megabytes_is_accepted(default_limit):
-    content = PDF + b"0" * (10 * 1024 * 1024 - len(PDF))
+    content = pdf_of_size(10 * 1024 * 1024)
     assert inspect_upload(SimpleUploadedFile("lớn.pdf", content)).size == 10 * 1024 * 1024
 
 
@@ -170,7 +167,7 @@ def test_the_limit_comes_from_settings_and_reading_stops_once_past_it(settings):
     upload = CountingUpload("dài.pdf", PDF + b"0" * 100_000)
     assert rejection(upload).code == "too_large"
     assert upload.chunks_read == 11
-    assert inspect_upload(SimpleUploadedFile("vừa.pdf", PDF + b"0" * (1000 - len(PDF)))).size == 1000
+    assert inspect_upload(SimpleUploadedFile("vừa.pdf", pdf_of_size(1000))).size == 1000
 
 
 @pytest.mark.parametrize(

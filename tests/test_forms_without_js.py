@@ -14,6 +14,7 @@ from django.urls import Resolver404, resolve
 
 from reports.models import Report, ReportKind, ReportStatus
 from tasks_app.models import Task, TaskStatus
+from tests.evidence_samples import PDF
 from tests.forms_html import Form, parse_page
 
 # Pages that are not HTML pages, or act when fetched by GET.
@@ -172,9 +173,7 @@ def test_the_commune_officer_posts_progress_with_a_file_as_a_plain_form(
     form = _form(page, selector_id="update-form")
     assert form.method == "post" and form.enctype == "multipart/form-data"
     data = form.submission(progress="55", note="Đã số hóa 55% hồ sơ")
-    data["evidence"] = SimpleUploadedFile(
-        "bien-ban.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", content_type="application/pdf"
-    )
+    data["evidence"] = SimpleUploadedFile("bien-ban.pdf", PDF, content_type="application/pdf")
     response = browser.post(form.action, data)  # multipart, no HX-Request, no X-CSRFToken header
 
     assert response.status_code == 302 and response["Location"] == f"/tasks/{task.pk}/"

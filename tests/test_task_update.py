@@ -19,10 +19,9 @@ from tasks_app.models import (
     TaskUpdate,
     UpdateKind,
 )
+from tests.evidence_samples import PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)

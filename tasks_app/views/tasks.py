@@ -41,6 +41,7 @@ from tasks_app.access import (
 from tasks_app.actions.evidence import evidence_store
 from tasks_app.actions.tasks import StaleTaskVersion, task_assign, task_cascade, task_change
 from tasks_app.clock import local_today
+from tasks_app.evidence_files import CONTENT_TYPES as EVIDENCE_CONTENT_TYPES
 from tasks_app.forms import (
     ApprovalForm,
     TaskCascadeForm,
@@ -61,6 +62,7 @@ from tasks_app.selectors.tasks import (
     task_list,
     task_page,
 )
+from tasks_app.upload_limits import upload_refusals
 from tasks_app.views.decorators import require_post_or_back
 
 # --- My tasks ------------------------------------------------------------------------------
@@ -253,7 +255,14 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     policy = current_policy()
     proof = policy.completion_proof
-    form = TaskUpdateForm(request.POST, request.FILES, task=task, access=access, completion_proof=proof)
+    form = TaskUpdateForm(
+        request.POST,
+        request.FILES,
+        task=task,
+        access=access,
+        completion_proof=proof,
+        upload_refusals=upload_refusals(request),
+    )
     if not form.is_valid():
         # Keep the files that passed, so fixing the note does not mean uploading again.
         form.kept += [evidence_store(upload=up, inspected=info) for up, info in form.checked_files()]
@@ -314,11 +323,18 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    # Only the types the upload check gives; anything else (a row written by other means)
+    # goes out as bytes to save, never as something a browser would render.
+    content_type = evidence.content_type
+    if content_type not in EVIDENCE_CONTENT_TYPES.values():
+        content_type = "application/octet-stream"
     response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+        handle, as_attachment=True, filename=evidence.original_name, content_type=content_type
     )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
+    # Should a browser render it anyway, it runs no script and has no access to the app's origin.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
 
