@@ -6,6 +6,7 @@ from reports.models import KIND_UNIT, ReportKind
 from reports.selectors import Week, reportable_weeks
 from tasks_app.access import may_view_reports_of
 from tasks_app.models import Unit, UnitKind, User
+from tasks_app.params import PageField, valid_part
 
 REPORT_KIND_OF_UNIT = {unit_kind: kind for kind, unit_kind in KIND_UNIT.items()}
 
@@ -63,6 +64,7 @@ def _grouped(units) -> list:
 class ArchiveFilterForm(forms.Form):
     week = forms.ChoiceField(label=gettext_lazy("Week"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
+    page = PageField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,10 +73,13 @@ class ArchiveFilterForm(forms.Form):
         self.fields["kind"].choices = [("", _("All kinds")), *ReportKind.choices]
 
     def week_value(self) -> Week | None:
-        return self.weeks.get(self.cleaned_data.get("week") or "") if self.is_valid() else None
+        return self.weeks.get(valid_part(self).get("week") or "")
 
     def kind_value(self) -> str:
-        return (self.cleaned_data.get("kind") or "") if self.is_valid() else ""
+        return valid_part(self).get("kind") or ""
+
+    def page_number(self) -> int:
+        return valid_part(self).get("page") or 1
 
 
 def _weeks_by_key() -> dict[str, Week]:

@@ -5,7 +5,7 @@ from reports import views
 urlpatterns = [
     path("", views.report_archive, name="report_archive"),
     path("request/", views.report_request_view, name="report_request"),
-    path("<int:pk>/", views.report_detail, name="report_detail"),
-    path("<int:pk>/pdf/", views.report_download, name="report_download"),
-    path("<int:pk>/xlsx/", views.report_excel, name="report_excel"),
+    path("<id:pk>/", views.report_detail, name="report_detail"),
+    path("<id:pk>/pdf/", views.report_download, name="report_download"),
+    path("<id:pk>/xlsx/", views.report_excel, name="report_excel"),
 ]

@@ -19,6 +19,7 @@ from reports.forms import ArchiveFilterForm, ReportRequestForm
 from reports.models import Report, ReportStatus
 from reports.selectors import Week, archive, report_content
 from tasks_app.access import may_view_reports_of, report_request_units
+from tasks_app.params import report_ignored
 from tasks_app.rate_limits import TooManyRequests, spend_report_work
 from tasks_app.views.decorators import require_post_or_back
 
@@ -114,7 +115,8 @@ def _archive_page(
     request: HttpRequest, filters: ArchiveFilterForm, form: ReportRequestForm, *, status: int = 200
 ) -> HttpResponse:
     reports = archive(request.user, week=filters.week_value(), kind=filters.kind_value())
-    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    report_ignored(request, filters)
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(filters.page_number())
     context = {"filters": filters, "page": page, "form": form}
     return render(request, "reports/archive.html", context, status=status)
 

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +9,10 @@ class TasksAppConfig(AppConfig):
     verbose_name = _("Resolution 57 tasks")
 
     def ready(self) -> None:
+        from tasks_app.params import IdConverter
+
+        # Before any URLconf loads: every `<id:pk>` in the app's URLs is range-checked.
+        register_converter(IdConverter, "id")
         connection_created.connect(_add_sqlite_fold, dispatch_uid="nq57_fold")
 
 

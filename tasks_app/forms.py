@@ -17,6 +17,7 @@ from tasks_app.actions.tasks import EvidenceUpload
 from tasks_app.clock import local_today
 from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, inspect_upload, max_bytes
 from tasks_app.models import CompletionProof, Evidence, Task, TaskStatus
+from tasks_app.params import SEARCH_MAX_LENGTH, DayField, IdField, PageField, valid_part
 from tasks_app.selectors.dashboards import SORT_KEYS, BoardFilters, CommuneTableQuery, FigureDays
 from tasks_app.selectors.tasks import COLOUR_ORDER, TaskFilters, task_colour_choices
 from tasks_app.upload_limits import (
@@ -262,7 +263,9 @@ class TaskUpdateForm(forms.Form):
 class TaskFilterForm(forms.Form):
     """Read from the query string; a bad value is ignored with a message, never a 500."""
 
-    q = forms.CharField(label=gettext_lazy("Search by code or title"), required=False, max_length=100)
+    q = forms.CharField(
+        label=gettext_lazy("Search by code or title"), required=False, max_length=SEARCH_MAX_LENGTH
+    )
     status = forms.ChoiceField(
         label=gettext_lazy("Status"), required=False, choices=[("", gettext_lazy("All")), *TaskStatus.choices]
     )
@@ -283,7 +286,8 @@ class TaskFilterForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     unit = forms.TypedChoiceField(label=gettext_lazy("Unit"), required=False, coerce=int, empty_value=None)
-    parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    parent = IdField(required=False, widget=forms.HiddenInput)
+    page = PageField()
 
     def __init__(self, *args, plans=(), groups=(), units=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -298,15 +302,7 @@ class TaskFilterForm(forms.Form):
             del self.fields["unit"]
 
     def filters(self) -> TaskFilters:
-        data = (
-            self.cleaned_data
-            if self.is_valid()
-            else {
-                name: value
-                for name, value in getattr(self, "cleaned_data", {}).items()
-                if name not in self.errors
-            }
-        )
+        data = valid_part(self)
         return TaskFilters(
             status=data.get("status") or "",
             colour=data.get("colour") or "",
@@ -317,6 +313,9 @@ class TaskFilterForm(forms.Form):
             unit=data.get("unit"),
             parent=data.get("parent"),
         )
+
+    def page_number(self) -> int:
+        return valid_part(self).get("page") or 1
 
 
 # --- Creating and cascading ------------------------------------------------------------------
@@ -494,10 +493,9 @@ class BoardFilterForm(forms.Form):
     group = forms.TypedChoiceField(
         label=gettext_lazy("Task group"), required=False, coerce=int, empty_value=None
     )
-    date = forms.DateField(
+    date = DayField(
         label=gettext_lazy("Figures on"),
         required=False,
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
         widget=DateInput,
         help_text=gettext_lazy("Empty: the latest figures."),
     )
@@ -554,7 +552,7 @@ class BoardFilterForm(forms.Form):
         return links
 
     def filters(self) -> BoardFilters:
-        data = _valid_part(self)
+        data = valid_part(self)
         plan = self.plans.get(data.get("plan"))
         group = self.groups.get(data.get("group")) if plan is not None else None
         return BoardFilters(plan=plan, group=group, on=data.get("date"))
@@ -563,7 +561,7 @@ class BoardFilterForm(forms.Form):
 class CommuneTableForm(forms.Form):
     """The commune table's sorting, filters and page."""
 
-    q = forms.CharField(label=gettext_lazy("Commune name"), required=False, max_length=100)
+    q = forms.CharField(label=gettext_lazy("Commune name"), required=False, max_length=SEARCH_MAX_LENGTH)
     colour = forms.ChoiceField(
         label=gettext_lazy("Colour"),
         required=False,
@@ -575,10 +573,10 @@ class CommuneTableForm(forms.Form):
         choices=[(f"{sign}{key}", key) for key in SORT_KEYS for sign in ("", "-")],
         widget=forms.HiddenInput,
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = PageField()
 
     def query(self) -> CommuneTableQuery:
-        data = _valid_part(self)
+        data = valid_part(self)
         return CommuneTableQuery(
             sort=data.get("sort") or "rank",
             colour=data.get("colour") or "",
@@ -586,15 +584,6 @@ class CommuneTableForm(forms.Form):
             silent_only=bool(data.get("silent")),
             page=data.get("page") or 1,
         )
-
-
-def _valid_part(form: forms.Form) -> dict:
-    """The cleaned values of the fields that passed, when others did not."""
-    if form.is_valid():
-        return form.cleaned_data
-    return {
-        name: value for name, value in getattr(form, "cleaned_data", {}).items() if name not in form.errors
-    }
 
 
 # --- After a task is created ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from tasks_app.access import get_unit_for_dashboard, home_dashboard_unit, may_vi
 from tasks_app.forms import BoardFilterForm, CommuneTableForm
 from tasks_app.greening.rules import Rules
 from tasks_app.models import Unit, UnitKind
+from tasks_app.params import report_ignored
 from tasks_app.selectors.dashboards import (
     board_groups,
     board_plans,
@@ -62,6 +63,7 @@ def national(request: HttpRequest) -> HttpResponse:
     if not may_view_national(request.user):
         raise PermissionDenied(_("The national dashboard is for the central steering committee's office."))
     form = _filter_form(request, unit=None)
+    report_ignored(request, form)
     policy = current_policy()
     board = national_board(form.filters(), policy=policy)
     context = {
@@ -79,6 +81,7 @@ def province(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_dashboard(request.user, pk, kind=UnitKind.PROVINCE)
     form = _filter_form(request, unit=unit)
     table_form = CommuneTableForm(request.GET)
+    report_ignored(request, form, table_form)
     policy = current_policy()
     board = province_board(unit, form.filters(), policy=policy, table=table_form.query())
     rules = Rules.from_policy(policy)
@@ -106,6 +109,7 @@ def province(request: HttpRequest, pk: int) -> HttpResponse:
 def commune(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_dashboard(request.user, pk, kind=UnitKind.COMMUNE)
     form = _filter_form(request, unit=unit)
+    report_ignored(request, form)
     policy = current_policy()
     board = commune_board(unit, form.filters(), policy=policy)
     scope = user_scope(request.user)

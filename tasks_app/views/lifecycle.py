@@ -34,6 +34,7 @@ from tasks_app.actions.lifecycle import (
 from tasks_app.actions.tasks import StaleTaskVersion
 from tasks_app.forms import APPROVE, REOPEN, RETURN, ApprovalForm, ReasonForm, TaskEditForm
 from tasks_app.models import Task, TaskStatus, Unit, UnitKind, User
+from tasks_app.params import PageForm, report_ignored
 from tasks_app.selectors.lifecycle import awaiting_approval
 from tasks_app.views.decorators import require_post_or_back
 from tasks_app.views.tasks import render_task_page
@@ -209,6 +210,8 @@ def approvals(request: HttpRequest) -> HttpResponse:
     tasks = awaiting_approval(tasks_to_approve(request.user)).only(
         "code", "title", "deadline", "progress", "updated_at", "lead_unit__name"
     )
-    page = Paginator(tasks, APPROVALS_PER_PAGE).get_page(request.GET.get("page", 1))
+    query = PageForm(request.GET)
+    report_ignored(request, query)
+    page = Paginator(tasks, APPROVALS_PER_PAGE).get_page(query.page_number())
     is_leader = bool(user_scope(request.user).units_with(LEADER_ROLES))
     return render(request, "tasks/approvals.html", {"page": page, "is_leader": is_leader})

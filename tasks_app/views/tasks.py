@@ -89,7 +89,9 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     tasks = visible_tasks(user) if filters.unit or filters.parent else own
     today = local_today()
     rules = current_rules()
-    listing = task_list(tasks, filters=filters, on=today, rules=rules, page_number=request.GET.get("page", 1))
+    page_number = form.page_number() if form.is_bound else 1
+    # A bad value is named above the list ("Some filters were not valid"), hidden ones too.
+    listing = task_list(tasks, filters=filters, on=today, rules=rules, page_number=page_number)
     partial = bool(request.htmx and not request.htmx.boosted)
     query = request.GET.copy()
     query.pop("page", None)
