@@ -33,3 +33,8 @@ if not REDIS_URL:  # noqa: F405
 # The test client and the live server speak plain HTTP; with DEBUG off the settings would
 # redirect every request to HTTPS (tests/test_settings.py checks that default).
 SECURE_SSL_REDIRECT = False
+
+# Tests download many reports as the same few people within a minute (and SQLite reuses
+# the ids of rolled-back users, so counters would carry over between tests); the rate
+# limit's own tests set a small limit (tests/test_login_rules.py).
+REPORT_REQUESTS_PER_MINUTE = 10_000
