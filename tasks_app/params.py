@@ -12,7 +12,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from tasks_app.clock import local_today
@@ -109,6 +109,24 @@ def valid_part(form: forms.Form) -> dict:
     return {
         name: value for name, value in getattr(form, "cleaned_data", {}).items() if name not in form.errors
     }
+
+
+def valid_query(*query_forms: forms.Form, without: tuple[str, ...] = ()) -> QueryDict:
+    """The query string the forms accepted, as the person typed it: links built from it
+    (sorting, pages, drill-downs, chips) carry only values that passed, never a raw
+    parameter the forms refused or do not know."""
+    query = QueryDict(mutable=True)
+    for form in query_forms:
+        if not form.is_bound:
+            continue
+        accepted = valid_part(form)
+        for name in form.fields:
+            if name in without or name not in accepted or name in query:
+                continue
+            raw = form.data.get(name)
+            if raw not in (None, ""):
+                query[name] = raw
+    return query
 
 
 def report_ignored(request: HttpRequest, *query_forms: forms.Form) -> None:

@@ -271,3 +271,19 @@ def test_the_admin_takes_odd_parameters(world, staff_admin):
         for value in (HUGE_ID, HUGER_ID, -1, "%00", "%ff"):
             for page in ("change/", "history/", "delete/", ""):
                 assert_no_server_error(client, f"/admin/{model}/{value}/{page}")
+
+
+def test_links_carry_only_the_values_the_forms_accepted(client, tinh_leader, nghe_an, commune, make_task):
+    """Sorting, page and drill-down links are built from the accepted query, so a refused
+    or unknown parameter is not echoed back into every link on the page."""
+    make_task(lead_unit=commune)
+    client.force_login(tinh_leader)
+    html = client.get(
+        f"/dashboard/province/{nghe_an.pk}/",
+        {"sort": "-overdue", "date": "0001-01-01", "page": "-4", "evil": "x1y2", "colour": "purple"},
+    ).content.decode()
+    links = re.findall(r'href="\?([^"]*)"', html)
+    assert links, "the board has sort links"
+    assert any("sort=overdue" in link for link in links), "the accepted sort is carried (and reversed)"
+    for link in links:
+        assert "x1y2" not in link and "0001" not in link and "purple" not in link and "page=-4" not in link

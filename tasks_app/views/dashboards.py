@@ -19,7 +19,7 @@ from tasks_app.access import get_unit_for_dashboard, home_dashboard_unit, may_vi
 from tasks_app.forms import BoardFilterForm, CommuneTableForm
 from tasks_app.greening.rules import Rules
 from tasks_app.models import Unit, UnitKind
-from tasks_app.params import report_ignored
+from tasks_app.params import report_ignored, valid_query
 from tasks_app.selectors.dashboards import (
     board_groups,
     board_plans,
@@ -82,6 +82,7 @@ def province(request: HttpRequest, pk: int) -> HttpResponse:
     form = _filter_form(request, unit=unit)
     table_form = CommuneTableForm(request.GET)
     report_ignored(request, form, table_form)
+    query = valid_query(form, table_form)
     policy = current_policy()
     board = province_board(unit, form.filters(), policy=policy, table=table_form.query())
     rules = Rules.from_policy(policy)
@@ -91,12 +92,11 @@ def province(request: HttpRequest, pk: int) -> HttpResponse:
         "board": board,
         "form": form,
         "table_form": table_form,
+        "query": query,
         "reason": unit_reason(board.snapshot, rules=rules),
         "sort_columns": SORT_COLUMNS,
         # The board's filters and the sort ride along when the table's own form is sent.
-        "carried_params": [
-            (k, request.GET[k]) for k in ("plan", "group", "date", "sort") if request.GET.get(k)
-        ],
+        "carried_params": [(k, v) for k, v in query.items() if k in ("plan", "group", "date", "sort")],
         "tasks_link": _unit_tasks_link(request.user, unit),
         "show_national_link": user_scope(request.user).nationwide,
     }
@@ -147,6 +147,8 @@ def _render(request: HttpRequest, template: str, context: dict, *, board_pending
     """The whole page, or for htmx the part it asked for (the board, or the commune
     table); a request from the filter form also gets the form back, out of band, so its
     task groups follow the chosen plan."""
+    # Links on the board (sorting, pages, drill-downs) carry only what the forms accepted.
+    context.setdefault("query", valid_query(context["form"]))
     context["refresh_seconds"] = (
         settings.DASHBOARD_PENDING_REFRESH_SECONDS if board_pending else settings.DASHBOARD_REFRESH_SECONDS
     )

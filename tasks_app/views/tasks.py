@@ -52,6 +52,7 @@ from tasks_app.forms import (
 )
 from tasks_app.greening.rules import Rules
 from tasks_app.models import Colour, Evidence, GreeningPolicy, Plan, Task, TaskStatus, Unit, UnitKind
+from tasks_app.params import valid_query
 from tasks_app.selectors.greening import current_policy, current_rules
 from tasks_app.selectors.lifecycle import last_decision, my_task_notices
 from tasks_app.selectors.tasks import (
@@ -93,8 +94,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     # A bad value is named above the list ("Some filters were not valid"), hidden ones too.
     listing = task_list(tasks, filters=filters, on=today, rules=rules, page_number=page_number)
     partial = bool(request.htmx and not request.htmx.boosted)
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = valid_query(form, without=("page",))
     colour_links = []
     for colour in COLOUR_ORDER:
         chip = query.copy()
