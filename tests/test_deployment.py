@@ -1,5 +1,6 @@
 """The promised ways to run the app stay wired up: compose services, CI, Makefile."""
 
+import json
 from pathlib import Path
 
 import yaml
@@ -17,6 +18,22 @@ def test_compose_runs_the_full_stack():
     assert "celery -A nq57 worker" in compose["services"]["worker"]["command"]
     assert "celery -A nq57 beat" in compose["services"]["beat"]["command"]
     assert (ROOT / compose["services"]["web"]["build"]["dockerfile"]).exists()
+
+
+def test_gunicorn_runs_without_its_control_socket():
+    """gunicorn 25.1+ opens a control socket (worker count, reload, shutdown) unless told
+    not to; both ways of running the web server turn it off, with an option the installed
+    gunicorn knows."""
+    from gunicorn.config import Config
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    dockerfile = (ROOT / ".docker" / "Dockerfile").read_text()
+    cmd = json.loads(dockerfile.rsplit("\nCMD ", 1)[1])  # the exec form: a JSON list
+    commands = [compose["services"]["web"]["command"], " ".join(cmd)]
+    assert all("gunicorn nq57.wsgi:application" in command for command in commands)
+    assert all("--no-control-socket" in command for command in commands)
+    parsed = Config().parser().parse_args(["--no-control-socket", "nq57.wsgi:application"])
+    assert parsed.control_socket_disable
 
 
 def test_ci_runs_make_test_against_postgres_and_redis():
