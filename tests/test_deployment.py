@@ -61,3 +61,13 @@ def test_the_repository_top_level_is_as_designed():
     generated = {"db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "var", "build"}
     visible = {name for name in visible if not name.endswith(".egg-info")}
     assert visible - generated <= allowed
+
+
+def test_the_image_and_ci_install_harfbuzz_subset_for_weasyprint():
+    """WeasyPrint 70 subsets the embedded fonts with HarfBuzz; without the library it falls
+    back to fontTools and warns that a future version will require it."""
+    from weasyprint.text import ffi
+
+    assert "libharfbuzz-subset0" in (ROOT / ".docker" / "Dockerfile").read_text()
+    assert "libharfbuzz-subset0" in (ROOT / ".ci" / "run").read_text()
+    assert ffi.harfbuzz_subset is not None
