@@ -3,6 +3,7 @@ names is fetched, no file outside those folders is read, and the PDF still rende
 
 import datetime
 import io
+import logging
 import socketserver
 import threading
 from pathlib import Path
@@ -85,6 +86,15 @@ li {{ list-style-image: url("{base}/bullet.png"); }}
     assert listener.requests == []
     assert pdf.data.startswith(b"%PDF") and pdf.pages == 1
     assert "Báo cáo" in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+
+
+def test_a_pdf_logs_the_refused_resource_but_not_weasyprints_progress_steps(caplog):
+    with caplog.at_level(logging.INFO):
+        pdf_from_html('<p>x<img src="http://127.0.0.1:9/x.png"></p>')
+
+    assert not [record for record in caplog.records if record.name == "weasyprint.progress"]
+    assert any(record.name == "weasyprint" and record.levelno >= logging.WARNING for record in caplog.records)
+    assert any(record.name == "reports.pdf_files" for record in caplog.records)
 
 
 def test_a_stylesheet_in_the_media_folder_is_read(media):
