@@ -14,6 +14,10 @@ timeout = 60
 # settings): gunicorn would otherwise take X-Forwarded-Proto from any local peer as well.
 forwarded_allow_ips = ""
 
+# gunicorn 25.1+ otherwise opens a Unix socket in the home folder through which gunicornc can
+# change the worker count or stop the server; the app never uses it.
+control_socket_disable = True
+
 
 def drop_server_header() -> None:
     """Send no `Server: gunicorn` header: it tells an attacker what to try for nothing in return.

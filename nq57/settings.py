@@ -330,4 +330,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint 67+ no longer quiets its own logger: its progress steps, seven INFO lines
+    # per PDF, would fill the worker's log. Its warnings and errors (a refused or broken
+    # resource) still show.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

@@ -58,11 +58,18 @@ def _issue_date(day: datetime.date) -> dict[str, str]:
 
 
 def render_pdf(content: ReportContent, *, generated_at: datetime.datetime) -> RenderedPdf:
+    return pdf_from_html(report_html(content, generated_at=generated_at))
+
+
+def pdf_from_html(html: str) -> RenderedPdf:
+    """Every PDF goes through here: WeasyPrint may load the app's static files and media
+    only (reports/pdf_files.py), never a URL a text could name."""
     # Imported here: WeasyPrint loads Pango and fonts, which web requests never need.
     from weasyprint import HTML
 
-    html = report_html(content, generated_at=generated_at)
-    document = HTML(string=html, base_url=FONT_DIR.as_uri()).render()
+    from reports.pdf_files import OwnFilesFetcher
+
+    document = HTML(string=html, base_url=FONT_DIR.as_uri(), url_fetcher=OwnFilesFetcher()).render()
     return RenderedPdf(data=document.write_pdf(), pages=len(document.pages))
 
 

@@ -19,6 +19,21 @@ def test_compose_runs_the_full_stack():
     assert (ROOT / compose["services"]["web"]["build"]["dockerfile"]).exists()
 
 
+def test_gunicorn_runs_without_its_control_socket():
+    """gunicorn 25.1+ opens a control socket (worker count, reload, shutdown) unless told
+    not to; both ways of running the web server turn it off, with an option the installed
+    gunicorn knows."""
+    from gunicorn.config import Config
+
+    from nq57 import gunicorn_conf
+
+    # Both ways of starting the web server read nq57/gunicorn_conf.py
+    # (test_the_container_runs_gunicorn_with_its_config_file), which turns the socket off
+    # under a setting name the installed gunicorn knows.
+    assert gunicorn_conf.control_socket_disable is True
+    assert "control_socket_disable" in Config().settings
+
+
 def test_ci_runs_make_test_against_postgres_and_redis():
     script = (ROOT / ".ci" / "run").read_text()
     assert "make test" in script
@@ -60,3 +75,13 @@ def test_the_container_runs_gunicorn_with_its_config_file():
     assert "gunicorn -c python:nq57.gunicorn_conf" in compose["services"]["web"]["command"]
     dockerfile = (ROOT / ".docker" / "Dockerfile").read_text()
     assert 'CMD ["gunicorn", "-c", "python:nq57.gunicorn_conf"]' in dockerfile
+
+
+def test_the_image_and_ci_install_harfbuzz_subset_for_weasyprint():
+    """WeasyPrint 70 subsets the embedded fonts with HarfBuzz; without the library it falls
+    back to fontTools and warns that a future version will require it."""
+    from weasyprint.text import ffi
+
+    assert "libharfbuzz-subset0" in (ROOT / ".docker" / "Dockerfile").read_text()
+    assert "libharfbuzz-subset0" in (ROOT / ".ci" / "run").read_text()
+    assert ffi.harfbuzz_subset is not None
