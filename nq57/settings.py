@@ -217,6 +217,7 @@ SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = False
 # Reports and their Excel tables take seconds of CPU each: this many per user a minute.
 REPORT_REQUESTS_PER_MINUTE = env_int("REPORT_REQUESTS_PER_MINUTE", 6)
+EXCEL_DOWNLOADS_PER_MINUTE = env_int("EXCEL_DOWNLOADS_PER_MINUTE", 20)
 # --- end of logins, passwords and sessions ----------------------------------------------
 
 # --- Internationalisation ---------------------------------------------------------

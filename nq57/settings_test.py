@@ -38,3 +38,4 @@ SECURE_SSL_REDIRECT = False
 # the ids of rolled-back users, so counters would carry over between tests); the rate
 # limit's own tests set a small limit (tests/test_login_rules.py).
 REPORT_REQUESTS_PER_MINUTE = 10_000
+EXCEL_DOWNLOADS_PER_MINUTE = 10_000

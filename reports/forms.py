@@ -67,6 +67,9 @@ class ArchiveFilterForm(forms.Form):
     page = PageField()
 
     def __init__(self, *args, **kwargs):
+        # The archive page also holds the request form, which has a "week" field too: ids
+        # of their own, so each label points at its own list.
+        kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
         self.weeks = _weeks_by_key()
         self.fields["week"].choices = [("", _("All weeks"))] + [(k, w.label) for k, w in self.weeks.items()]

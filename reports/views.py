@@ -20,7 +20,7 @@ from reports.models import Report, ReportStatus
 from reports.selectors import Week, archive, report_content
 from tasks_app.access import may_view_reports_of, report_request_units
 from tasks_app.params import report_ignored
-from tasks_app.rate_limits import TooManyRequests, spend_report_work
+from tasks_app.rate_limits import TooManyRequests, spend_excel_download
 from tasks_app.views.decorators import require_post_or_back
 
 REPORTS_PER_PAGE = 50
@@ -85,7 +85,7 @@ def report_excel(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's tables as a workbook, computed for the same week and date."""
     report = _visible_report(request, pk)
     try:
-        spend_report_work(request.user)  # the tables are computed afresh: seconds for a province
+        spend_excel_download(request.user)
     except TooManyRequests as refused:
         return _too_many(request, refused)
     content = report_content(report.kind, report.unit, Week(report.period_start))

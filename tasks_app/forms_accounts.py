@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class LoginForm(AuthenticationForm):
@@ -27,5 +29,16 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         old_password = self.cleaned_data["old_password"]
         checked = authenticate(self.request, username=self.user.get_username(), password=old_password)
         if checked is None or checked.pk != self.user.pk:
-            raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+            # Say what a further mistake costs: the same lockout as the login page.
+            raise ValidationError(
+                _(
+                    "Your old password was entered incorrectly. After %(limit)s wrong passwords in a row, "
+                    "the account is locked for %(minutes)s minutes."
+                )
+                % {
+                    "limit": settings.AXES_FAILURE_LIMIT,
+                    "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+                },
+                code="password_incorrect",
+            )
         return old_password

@@ -12,6 +12,9 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 REPORT_WORK = "report-work"
+# Downloads have their own budget: a person who has just asked for six reports can still
+# download the ones that are ready, and is told the right reason when they download a lot.
+EXCEL_DOWNLOADS = "excel-downloads"
 
 
 class TooManyRequests(Exception):
@@ -20,17 +23,29 @@ class TooManyRequests(Exception):
     message = _("You have asked for many reports in the last minute. Wait a minute, then ask again.")
 
 
+class TooManyDownloads(TooManyRequests):
+    message = _(
+        "You have downloaded many Excel files in the last minute. Wait a minute, then download again."
+    )
+
+
 def spend_report_work(user) -> None:
-    """Count one report render or Excel download for `user`; raise TooManyRequests,
-    having counted nothing useful, once they are over REPORT_REQUESTS_PER_MINUTE."""
-    _spend(REPORT_WORK, user.pk, settings.REPORT_REQUESTS_PER_MINUTE)
+    """Count one report render for `user`; raise TooManyRequests, having counted nothing
+    useful, once they are over REPORT_REQUESTS_PER_MINUTE."""
+    _spend(REPORT_WORK, user.pk, settings.REPORT_REQUESTS_PER_MINUTE, TooManyRequests)
+
+
+def spend_excel_download(user) -> None:
+    """Count one Excel download (its tables are computed afresh: seconds for a province);
+    raise TooManyDownloads over EXCEL_DOWNLOADS_PER_MINUTE."""
+    _spend(EXCEL_DOWNLOADS, user.pk, settings.EXCEL_DOWNLOADS_PER_MINUTE, TooManyDownloads)
 
 
 def current_minute() -> int:
     return int(time.time() // 60)
 
 
-def _spend(bucket: str, user_id: int, per_minute: int) -> None:
+def _spend(bucket: str, user_id: int, per_minute: int, refusal: type[TooManyRequests]) -> None:
     key = f"rate:{bucket}:{user_id}:{current_minute()}"
     cache.add(key, 0, timeout=120)  # outlives its minute a little; never reset by a retry
     try:
@@ -39,4 +54,4 @@ def _spend(bucket: str, user_id: int, per_minute: int) -> None:
         cache.set(key, 1, timeout=120)
         count = 1
     if count > per_minute:
-        raise TooManyRequests
+        raise refusal

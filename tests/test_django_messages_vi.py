@@ -78,3 +78,11 @@ def test_every_django_auth_message_we_show_has_a_vietnamese_translation(module):
             if translated in (singular, plural) and singular not in SAME_IN_VIETNAMESE:
                 untranslated.append(singular)
     assert not untranslated
+
+
+def test_a_null_character_in_a_search_box_is_refused_in_vietnamese(client, xa_officer):
+    """Django's own "Null characters are not allowed." has no Vietnamese in its catalogue."""
+    client.force_login(xa_officer)
+    html = client.get(reverse("my_tasks"), {"q": "\x00x"}).content.decode()
+    assert "ký tự rỗng" in html
+    assert "Null characters" not in html

@@ -102,7 +102,8 @@ def test_guessing_the_old_password_locks_the_account_and_ends_the_session(client
     client.force_login(xa_officer)
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         wrong = change_password(client, "doan-sai", STRONG)
-        assert wrong.status_code == 200 and "Mật khẩu cũ không chính xác" in wrong.content.decode()
+        warned = "Mật khẩu cũ không đúng. Nếu nhập sai 5 lần liên tiếp, tài khoản sẽ bị khóa trong 15 phút."
+        assert wrong.status_code == 200 and warned in wrong.content.decode()
     locked = change_password(client, "doan-sai", STRONG)
     assert locked.status_code == 429 and "Đăng nhập sai quá nhiều lần" in locked.content.decode()
     # The session ended, and the right old password changes nothing now.
@@ -290,11 +291,22 @@ def test_the_limit_is_per_user(client, tinh_officer, tinh_leader, nghe_an, few_r
     assert Report.objects.count() == 3
 
 
-def test_excel_tables_count_against_the_same_limit(client, tinh_officer, nghe_an, few_reports):
+def test_excel_downloads_have_their_own_limit_and_reason(
+    client, tinh_officer, nghe_an, few_reports, settings
+):
+    """Asking for reports does not use up downloads (a reviewer downloading what is ready
+    after six requests got the archive page instead of the file), and a refused download
+    says it is about downloads."""
+    settings.EXCEL_DOWNLOADS_PER_MINUTE = 2
     client.force_login(tinh_officer)
     weeks = reportable_weeks()
     ask(client, nghe_an, weeks[0])
-    report = Report.objects.get()
-    assert client.get(reverse("report_excel", args=[report.pk])).status_code == 200
-    refused = client.get(reverse("report_excel", args=[report.pk]), HTTP_ACCEPT="application/json")
+    ask(client, nghe_an, weeks[1])
+    assert ask(client, nghe_an, weeks[2]).status_code == 302  # the requests' budget is spent
+    report = Report.objects.order_by("pk").first()
+    excel = reverse("report_excel", args=[report.pk])
+    assert client.get(excel)["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.get(excel)["Content-Type"].startswith("application/vnd.openxmlformats")
+    refused = client.get(excel, HTTP_ACCEPT="application/json")
     assert refused.status_code == 429
+    assert "tải nhiều tệp Excel" in refused.content.decode()
