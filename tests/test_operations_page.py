@@ -133,7 +133,7 @@ def test_it_shows_what_is_stuck_failed_and_behind(
     assert f"/operations/reports/{failed.pk}/retry/" in html and "ảnh bản đồ hỏng" in html
     assert f"/reports/{fine.pk}/" not in html
     assert f"/operations/jobs/{job.pk}/retry/" in html and "máy chủ CSDL đóng kết nối" in html
-    assert "greening.recompute_date" in html
+    assert "Tính lại số liệu của một ngày" in html and "greening.recompute_date" in html
     facts = re.sub(r"\s+", " ", html.split('class="ops-facts"')[1].split("</dl>")[0])
     assert "<dd>2 · " in facts and "30 phút" in facts  # the backlog: two units, the oldest for 30 minutes
     assert three_days_ago.astimezone(timezone.get_current_timezone()).strftime("%d/%m/%Y %H:%M") in facts

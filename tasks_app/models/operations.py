@@ -17,6 +17,16 @@ class JobState(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")
 
 
+# What each job does, in the operators' words; the page shows the job's name beside it.
+JOB_LABELS = {
+    "reports.generate": _("Render a report"),
+    "reports.weekly": _("Monday's reports"),
+    "greening.nightly": _("Nightly greening recompute"),
+    "greening.refresh_stale": _("Refresh the units awaiting recompute"),
+    "greening.recompute_date": _("Recompute one day's figures"),
+}
+
+
 class JobRun(models.Model):
     """One Celery job (one task id: Celery keeps the id across its own retries), written
     from the worker's signals (tasks_app.job_signals) and by the operators' actions."""
@@ -59,6 +69,10 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} · {self.get_state_display()} · {self.last_seen_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def label(self) -> str:
+        return str(JOB_LABELS.get(self.task_name, self.task_name))
 
     @property
     def arguments_summary(self) -> str:
