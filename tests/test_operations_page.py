@@ -147,6 +147,16 @@ def test_fresh_figures_are_not_flagged(client, office_staff, root):
     assert "Cũ hơn một ngày" not in html and "Không có báo cáo nào bị treo" in html
 
 
+def test_without_figures_it_says_none_yet_and_a_foreign_job_has_no_button(client, office_staff):
+    other = JobRun.objects.create(task_name="celery.backend_cleanup", task_id="x", state=JobState.FAILED)
+    client.force_login(office_staff)
+    html = client.get(PAGE).content.decode()
+    assert "chưa có" in html and "Cũ hơn một ngày" not in html
+    assert "celery.backend_cleanup" in html and f"/operations/jobs/{other.pk}/retry/" not in html
+    response = client.post(f"/operations/jobs/{other.pk}/retry/", follow=True)
+    assert "Không thể gửi lại tác vụ này" in response.content.decode()
+
+
 def test_error_text_is_escaped(client, office_staff, commune):
     _failed(commune, error='<script>alert("x")</script>')
     _failed_job(error="<img src=x onerror=alert(1)>")

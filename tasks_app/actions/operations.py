@@ -15,23 +15,13 @@ from django.utils import timezone
 
 from tasks_app.clock import local_today
 from tasks_app.models import JobRun, JobState, User
+from tasks_app.models.operations import JOB_LABELS
 
 log = logging.getLogger(__name__)
 
 ERROR_CHARS = 2000
 ARGUMENT_CHARS = 1000  # a job's arguments are ids and dates; anything longer is not kept
 KEEP_DAYS = 30
-
-# The jobs a person may send again from the page, and only with the arguments they had.
-RESENDABLE_JOBS = frozenset(
-    {
-        "reports.generate",
-        "reports.weekly",
-        "greening.nightly",
-        "greening.refresh_stale",
-        "greening.recompute_date",
-    }
-)
 
 
 class NotResendable(Exception):
@@ -99,7 +89,7 @@ def job_succeeded(*, task_id: str) -> None:
 def job_send(*, task_name: str, args: list, user: User) -> JobRun:
     """Queue `task_name` after commit, recorded as sent by `user`. The caller's
     transaction holds the row, so the record and the job stand or fall together."""
-    if task_name not in RESENDABLE_JOBS:
+    if task_name not in JOB_LABELS:
         raise NotResendable(task_name)
     task_id = str(uuid.uuid4())
     job = JobRun.objects.create(
@@ -128,7 +118,7 @@ def job_retry(*, job_id: int, user: User) -> JobRun | None:
     )
     if job is None:
         return None
-    if job.task_name not in RESENDABLE_JOBS or "args" not in job.arguments:
+    if not job.resendable:
         raise NotResendable(job.task_name)
     if job.task_name == "reports.generate":
         from reports.actions import report_retry  # reports import this module

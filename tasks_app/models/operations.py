@@ -17,7 +17,8 @@ class JobState(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")
 
 
-# What each job does, in the operators' words; the page shows the job's name beside it.
+# What each job does, in the operators' words (the page shows the job's name beside it).
+# These are also the jobs a person may send again from the page.
 JOB_LABELS = {
     "reports.generate": _("Render a report"),
     "reports.weekly": _("Monday's reports"),
@@ -73,6 +74,11 @@ class JobRun(models.Model):
     @property
     def label(self) -> str:
         return str(JOB_LABELS.get(self.task_name, self.task_name))
+
+    @property
+    def resendable(self) -> bool:
+        """A person may send it again: one of the project's jobs, with its arguments kept."""
+        return self.task_name in JOB_LABELS and "args" in self.arguments
 
     @property
     def arguments_summary(self) -> str:
