@@ -3,7 +3,10 @@ reports, failed jobs, the greening backlog, the age of the newest figures), the 
 buttons as plain forms, and the record the worker's signals write."""
 
 import datetime
+import os
 import re
+import subprocess
+import sys
 from unittest import mock
 
 import pytest
@@ -21,6 +24,7 @@ from tasks_app.access import may_operate, user_reach
 from tasks_app.actions import operations as ops_actions
 from tasks_app.greening.rollup import ALL
 from tasks_app.models import Colour, GreeningBacklog, GreeningSnapshot, JobRun, JobState, Unit, UnitKind, User
+from tasks_app.models.operations import JOB_LABELS
 from tests.forms_html import parse_page
 
 PAGE = "/operations/"
@@ -292,6 +296,21 @@ def test_a_get_on_a_button_goes_back_to_the_page(client, office_staff, commune):
     assert response.status_code == 302 and response["Location"] == PAGE
     report.refresh_from_db()
     assert report.status == ReportStatus.FAILED
+
+
+def test_a_fresh_web_process_can_send_every_job():
+    """A web process imports the job modules only when something uses them; Celery finds
+    them by itself only in a worker. The first retry after a restart must not fail."""
+    script = (
+        "import django; django.setup()\n"
+        "from tasks_app.actions.operations import _job\n"
+        "from tasks_app.models.operations import JOB_LABELS\n"
+        "print(sorted(_job(name).name for name in JOB_LABELS))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nq57.settings_test"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith(str(sorted(JOB_LABELS)))
 
 
 # --- The record the worker writes ------------------------------------------------------------

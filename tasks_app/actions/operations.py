@@ -86,6 +86,15 @@ def job_succeeded(*, task_id: str) -> None:
     )
 
 
+def _job(task_name: str):
+    """The job itself. Importing the job modules registers them: a web process has not
+    necessarily imported them yet (Celery discovers them only when a worker starts)."""
+    import reports.tasks  # noqa: F401
+    import tasks_app.tasks  # noqa: F401
+
+    return current_app.tasks[task_name]
+
+
 def job_send(*, task_name: str, args: list, user: User) -> JobRun:
     """Queue `task_name` after commit, recorded as sent by `user`. The caller's
     transaction holds the row, so the record and the job stand or fall together."""
@@ -100,7 +109,7 @@ def job_send(*, task_name: str, args: list, user: User) -> JobRun:
         sent_by=user,
     )
     log.info("%s sent %s%s again (job %s)", user, task_name, args, task_id)
-    task = current_app.tasks[task_name]
+    task = _job(task_name)
     # robust: if the broker is unreachable the row stays "sent" for the page to show, and
     # the periodic sweep picks the work up; the person's request does not fail.
     transaction.on_commit(lambda: task.apply_async(args=args, task_id=task_id), robust=True)

@@ -69,7 +69,8 @@ class JobRun(models.Model):
         indexes = [models.Index(fields=["last_seen_at"], name="job_run_last_seen_idx")]
 
     def __str__(self) -> str:
-        return f"{self.task_name} · {self.get_state_display()} · {self.last_seen_at:%d/%m/%Y %H:%M}"
+        seen = timezone.localtime(self.last_seen_at)
+        return f"{self.task_name} · {self.get_state_display()} · {seen:%d/%m/%Y %H:%M}"
 
     @property
     def label(self) -> str:
