@@ -159,3 +159,42 @@ def _fail(report: Report, started: datetime.datetime, error: Exception) -> None:
     Report.objects.filter(pk=report.pk, status=ReportStatus.RENDERING, started_at=started).update(
         status=ReportStatus.FAILED, error=f"{type(error).__name__}: {error}"[:ERROR_CHARS]
     )
+
+
+# --- The operators' page ----------------------------------------------------------------
+
+# A queued report is picked up within seconds; one waiting this long lost its job (the
+# broker was down when it was sent, or restarted without it). Monday's batch of every
+# province on one worker takes a few minutes, well within this.
+QUEUED_STUCK_AFTER = datetime.timedelta(minutes=15)
+
+
+def report_stuck_condition() -> Q:
+    """Reports no worker will finish by itself: rendering past the hard time limit (the
+    worker is gone), or queued for longer than QUEUED_STUCK_AFTER."""
+    return Q(status=ReportStatus.RENDERING, started_at__lt=_stale_before()) | Q(
+        status=ReportStatus.QUEUED, requested_at__lt=timezone.now() - QUEUED_STUCK_AFTER
+    )
+
+
+def report_retry(*, report_id: int, user: User) -> Report | None:
+    """A person sends a failed or stuck report to be rendered again: the row is queued in
+    their name (requested_by, requested_at) and the job recorded as sent by them. The
+    claim in report_generate makes a second job for the same report harmless. None: the
+    report is ready or on its way by now, so nothing was sent."""
+    from tasks_app.actions.operations import job_send  # it imports this module for job retries
+
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update()
+            .filter(pk=report_id)
+            .filter(Q(status=ReportStatus.FAILED) | report_stuck_condition())
+            .first()
+        )
+        if report is None:
+            return None
+        report.status, report.error = ReportStatus.QUEUED, ""
+        report.requested_at, report.requested_by = timezone.now(), user
+        report.save(update_fields=["status", "error", "requested_at", "requested_by"])
+        job_send(task_name="reports.generate", args=[report.pk], user=user)
+    return report

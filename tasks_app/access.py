@@ -423,6 +423,7 @@ class Reach:
     new_task: bool
     admin: bool
     approvals: bool = False  # leaders: the tasks awaiting their approval
+    operations: bool = False  # office staff: stuck and failed jobs
 
 
 def user_reach(user: User) -> Reach:
@@ -434,7 +435,15 @@ def user_reach(user: User) -> Reach:
         new_task=bool(scope.creating_unit_ids),
         admin=bool(user.is_staff),
         approvals=bool(scope.units_with(LEADER_ROLES)),
+        operations=may_operate(user),
     )
+
+
+def may_operate(user: User) -> bool:
+    """The operators' page (stuck and failed jobs, with buttons that send them again) is
+    for the steering committee office's staff, the people who run the admin: staff
+    accounts and superusers. A role in a unit, even a nationwide one, is not enough."""
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
 
 
 def start_page(user: User) -> str:

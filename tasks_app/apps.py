@@ -9,11 +9,13 @@ class TasksAppConfig(AppConfig):
     verbose_name = _("Resolution 57 tasks")
 
     def ready(self) -> None:
+        from tasks_app import job_signals
         from tasks_app.params import IdConverter
 
         # Before any URLconf loads: every `<id:pk>` in the app's URLs is range-checked.
         register_converter(IdConverter, "id")
         connection_created.connect(_add_sqlite_fold, dispatch_uid="nq57_fold")
+        job_signals.connect()  # failed and retried jobs, for the operators' page
 
 
 def _add_sqlite_fold(sender, connection, **kwargs) -> None:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tasks_app.views import dashboards, lifecycle, system, tasks
+from tasks_app.views import dashboards, lifecycle, operations, system, tasks
 
 urlpatterns = [
     path("", system.home, name="home"),
@@ -24,4 +24,8 @@ urlpatterns = [
     path("tasks/<id:pk>/withdraw/", lifecycle.task_withdraw_view, name="task_withdraw"),
     path("tasks/<id:pk>/decide/", lifecycle.task_decide, name="task_decide"),
     path("tasks/<id:pk>/evidence/<id:evidence_id>/", tasks.evidence_download, name="evidence_download"),
+    path("operations/", operations.operations, name="operations"),
+    path("operations/reports/<id:pk>/retry/", operations.report_retry_view, name="operations_report_retry"),
+    path("operations/jobs/<id:pk>/retry/", operations.job_retry_view, name="operations_job_retry"),
+    path("operations/greening/", operations.greening_refresh_view, name="operations_greening_refresh"),
 ]

@@ -13,6 +13,7 @@ from tasks_app.models.greening import (
     SnapshotScope,
     TaskState,
 )
+from tasks_app.models.operations import JobRun, JobState
 from tasks_app.models.plans import (
     DocumentType,
     Plan,
@@ -51,6 +52,8 @@ __all__ = [
     "GreeningPolicy",
     "GreeningPolicyChange",
     "GreeningSnapshot",
+    "JobRun",
+    "JobState",
     "Membership",
     "Plan",
     "PlanPhase",
