@@ -24,7 +24,6 @@ from tasks_app.clock import local_today
 from tasks_app.job_locks import job_lock
 from tasks_app.models import GreeningBacklog, GreeningSnapshot, TaskStatus, Unit, UnitKind
 from tasks_app.tasks import greening_nightly
-from tests.test_background_jobs import _reference_data_survives  # noqa: F401 (autouse fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = last_finished_week()
@@ -185,75 +184,66 @@ def _in_thread(job) -> dict:
     return outcome
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db
 def test_a_sweep_while_another_is_running_does_nothing(communes):
     stuck = _report(
         communes[0], status=ReportStatus.RENDERING, started_at=_ago(settings.REPORT_TIME_LIMIT + 11)
     )
-    with mock.patch("reports.tasks.generate_report.delay") as delay:
-        with job_lock("jobs.sweep") as held:  # another worker's sweep, in progress
-            assert held
-            assert _in_thread(sweep) == {"result": None}
-        assert delay.call_count == 0
-        assert _in_thread(sweep)["result"]["reports_requeued"] == [stuck.pk]
-        assert delay.call_args.args == (stuck.pk,)
+    with job_lock("jobs.sweep") as held:  # this worker's sweep, in progress
+        assert held
+        assert _in_thread(sweep) == {"result": None}  # another worker's copy
+    assert _sweep()[1] == [stuck.pk]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def _with_a_second_copy(job, real):
+    """`real`, wrapped: on entering it, a second copy of `job` starts in another thread (as
+    a second beat's message taken by another worker) and runs to its end. Returns the
+    wrapper, the entries into `real` and the second copy's outcome."""
+    entries: list[str] = []
+    second: dict = {}
+
+    def wrapper(**kwargs):
+        entries.append(threading.current_thread().name)
+        if len(entries) > 1:
+            return []  # only without the lock: the copy would do the same work again
+        second.update(_in_thread(job))
+        return real(**kwargs)
+
+    return wrapper, entries, second
+
+
+@pytest.mark.django_db
 def test_two_beats_make_one_set_of_weekly_reports():
     """Two beats send Monday's job twice; two workers run the copies at the same moment."""
     provinces = Unit.objects.filter(kind=UnitKind.PROVINCE, is_active=True).count()
-    entered, release = threading.Event(), threading.Event()
-    runs = []
-    real = actions.reports_weekly
-
-    def slow_weekly(**kwargs):
-        runs.append(1)
-        entered.set()
-        release.wait(5)  # the first run is still at work when the second copy arrives
-        return real(**kwargs)
-
+    wrapper, entries, second = _with_a_second_copy(weekly_reports, actions.reports_weekly)
     with (
-        mock.patch.object(actions, "reports_weekly", slow_weekly),
         mock.patch("reports.tasks.generate_report.delay") as delay,
+        TestCase.captureOnCommitCallbacks(execute=True),
     ):
-        first_run: list[dict] = []
-        first = threading.Thread(target=lambda: first_run.append(_in_thread(weekly_reports)))
-        first.start()
-        assert entered.wait(10)
-        second = _in_thread(weekly_reports)
-        release.set()
-        first.join(60)
-        third = _in_thread(weekly_reports)  # the second beat's copy, a moment later
-    assert second == {"result": None}  # found the first at work and left it to it
-    assert len(runs) == 2  # the first run and the later one did the work; the second did not
-    assert len(first_run[0]["result"]) == provinces + 1
-    assert third["result"] == first_run[0]["result"]  # found the same reports, queued none
+        with mock.patch.object(actions, "reports_weekly", wrapper):
+            first = weekly_reports()
+        later = weekly_reports()  # the second beat's copy, a moment after the first ended
+    assert second == {"result": None}  # it found the first at work and left it to it
+    assert len(entries) == 1
+    assert len(first) == provinces + 1
+    assert later == first  # the same reports, none queued again
     assert Report.objects.count() == provinces + 1  # one set: the nation and each province
     assert delay.call_count == provinces + 1  # each rendered once
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_beats_recompute_the_night_once():
-    entered, release = threading.Event(), threading.Event()
-    recomputes = []
-    real = greening.greening_nightly
-
-    def slow_nightly(**kwargs):
-        recomputes.append(1)
-        entered.set()
-        release.wait(5)
-        return real(**kwargs)
-
-    with mock.patch.object(greening, "greening_nightly", slow_nightly):
-        first = threading.Thread(target=lambda: _in_thread(greening_nightly))
-        first.start()
-        assert entered.wait(10)
-        second = _in_thread(greening_nightly)
-        release.set()
-        first.join(60)
+@pytest.mark.django_db
+def test_two_beats_recompute_the_night_once(make_task, commune):
+    make_task(lead_unit=commune, status=TaskStatus.IN_PROGRESS, progress=40)
+    wrapper, entries, second = _with_a_second_copy(greening_nightly, greening.greening_nightly)
+    with mock.patch.object(greening, "greening_nightly", wrapper):
+        first = greening_nightly()
     assert second == {"result": None}
-    assert len(recomputes) == 1
+    assert len(entries) == 1
+    assert [run["on_date"] for run in first] == [
+        (local_today() - datetime.timedelta(days=1)).isoformat(),
+        local_today().isoformat(),
+    ]
 
 
 # --- Settings ------------------------------------------------------------------------------
