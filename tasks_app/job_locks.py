@@ -14,6 +14,7 @@ import fcntl
 import functools
 import hashlib
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,7 +64,10 @@ def _advisory_lock(key: int) -> Iterator[bool]:
 
 @contextmanager
 def _file_lock(name: str) -> Iterator[bool]:
-    database = str(connection.settings_dict["NAME"])
+    if connection.is_in_memory_db():
+        database = f"memory:{os.getpid()}"  # no other process can open it: nothing to share
+    else:
+        database = str(Path(connection.settings_dict["NAME"]).resolve())
     slug = hashlib.sha256(f"{database}:{name}".encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"nq57-job-{slug}.lock"
     with path.open("a") as handle:
