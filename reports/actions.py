@@ -102,7 +102,10 @@ def _queue(report: Report, *, user: User | None, again: bool) -> None:
         report.requested_at, report.requested_by = timezone.now(), user or report.requested_by
         report.save(update_fields=["status", "error", "requested_at", "requested_by"])
     report_id = report.pk
-    transaction.on_commit(lambda: generate_report.delay(report_id))
+    # robust: when the broker is down the row stays "queued" (the asker sees that), and
+    # the sweeper queues it again once REPORT_QUEUED_LOST_SECONDS have passed; the rest of
+    # Monday's batch is still created.
+    transaction.on_commit(lambda: generate_report.delay(report_id), robust=True)
 
 
 def reports_requeue_stuck() -> list[int]:

@@ -125,6 +125,19 @@ def test_a_person_asking_for_a_lost_queued_report_queues_it_again(communes):
 
 
 @pytest.mark.django_db
+def test_monday_s_batch_is_made_whole_while_the_broker_is_down_and_queued_once_it_is_back():
+    provinces = Unit.objects.filter(kind=UnitKind.PROVINCE, is_active=True).count()
+    with (
+        mock.patch("reports.tasks.generate_report.delay", side_effect=ConnectionError("Redis is down")),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        weekly_reports()
+    assert Report.objects.filter(status=ReportStatus.QUEUED).count() == provinces + 1
+    Report.objects.update(requested_at=_ago(settings.REPORT_QUEUED_LOST_SECONDS + 1))
+    assert len(_sweep()[1]) == provinces + 1
+
+
+@pytest.mark.django_db
 def test_sweeping_twice_queues_each_stuck_report_once(communes):
     stuck = _report(
         communes[0], status=ReportStatus.RENDERING, started_at=_ago(settings.REPORT_TIME_LIMIT + 11)
