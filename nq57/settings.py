@@ -147,23 +147,65 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# --- Celery: delivery, limits, shutdown and the schedule (docs/operations.md) ---------
+# Late acknowledgement and redelivery of a lost worker's job are set per job, only on the
+# jobs that are safe to run twice (reports/tasks.py, tasks_app/tasks.py); the default
+# acknowledges before running, so a job not known to be idempotent never runs twice.
+CELERY_TASK_ACKS_LATE = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# Jobs take seconds to minutes: a worker reserves one at a time, so a job never waits
+# behind a long one in a busy worker's buffer while another worker is idle.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 200)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When the broker connection drops, stop the late-acknowledged jobs in flight: the broker
+# hands their messages out again, and the copy must not race the original.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Soft shutdown (Celery 5.5+): on a cold shutdown (SIGQUIT, or SIGTERM with
+# REMAP_SIGTERM=SIGQUIT) the worker lets running jobs finish for this long, then stops
+# them; late-acknowledged ones go back to the queue. Below docker's 10 s stop grace.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_int("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 8)
+# ...and requeues delayed jobs (the greening refresh, retries) held by an idle worker.
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
+# A report job is stopped after this long (the soft limit first, to record the error).
+REPORT_SOFT_TIME_LIMIT = env_int("REPORT_SOFT_TIME_LIMIT", 120)
+REPORT_TIME_LIMIT = env_int("REPORT_TIME_LIMIT", 150)
+# A report still queued after this long (and not queued again since) has lost its job.
+REPORT_QUEUED_LOST_SECONDS = env_int("REPORT_QUEUED_LOST_SECONDS", 5 * 60)
+# The sweeper's interval: a dead worker's report is ready again within
+# REPORT_TIME_LIMIT + 10 s + this + one render, inside the promised time limit + 1 minute.
+JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 30)
+# Redis hands an unacknowledged message to another worker after this long. It must
+# outlast the longest job (the hard time limit) and the longest delay a worker holds a
+# message for (retry backoff up to 300 s, report retries up to 120 s, the greening
+# refresh's GREENING_COALESCE_SECONDS), or a slow or waiting job runs twice.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60)
+_LONGEST_HOLD = max(CELERY_TASK_TIME_LIMIT, REPORT_TIME_LIMIT, 300)  # 300: retry_backoff_max
+if _LONGEST_HOLD >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must outlast the time limits and retry delays.")
+if REDIS_URL:  # add to the transport options, whatever else they hold
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    }
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+        **globals().get("CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS", {}),
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    }
+# Exactly one beat may run (docs/operations.md); if two do, every scheduled job is
+# idempotent and runs alone (tasks_app.job_locks), so nothing happens twice.
 CELERY_BEAT_SCHEDULE = {
     # Local midnight turns yesterday's due tasks overdue; settle yesterday, start today.
     "greening-nightly": {"task": "greening.nightly", "schedule": crontab(hour=0, minute=5)},
     # Monday 07:00 in CELERY_TIMEZONE (Asia/Ho_Chi_Minh): last week's reports, nation and provinces.
     "reports-weekly": {"task": "reports.weekly", "schedule": crontab(hour=7, minute=0, day_of_week="mon")},
+    # Nothing stays stuck: re-queue reports no worker will finish, drain a forgotten backlog.
+    "jobs-sweep": {"task": "jobs.sweep", "schedule": float(JOBS_SWEEP_SECONDS)},
 }
-# A report job is stopped after this long (the soft limit first, to record the error).
-REPORT_SOFT_TIME_LIMIT = env_int("REPORT_SOFT_TIME_LIMIT", 120)
-REPORT_TIME_LIMIT = env_int("REPORT_TIME_LIMIT", 150)
+# --- end of the Celery block ----------------------------------------------------------
 
 # --- Greening ------------------------------------------------------------------
 # After a task change, wait this long before the incremental refresh so a burst of

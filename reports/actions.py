@@ -29,6 +29,8 @@ from tasks_app.rate_limits import spend_report_work
 log = logging.getLogger(__name__)
 
 ERROR_CHARS = 2000
+# The sweeper queues a render whose worker was lost this many times no more.
+MAX_RENDERS_LOST = 4
 PDF_END = b"%%EOF"
 
 
@@ -43,37 +45,91 @@ class Requested:
 
 
 def _stale_before() -> datetime.datetime:
-    """A render started before this has outlived the hard time limit: its worker is gone."""
-    return timezone.now() - datetime.timedelta(seconds=settings.REPORT_TIME_LIMIT + 30)
+    """A render started before this has outlived the hard time limit: its worker is gone.
+    The few seconds past the limit cover the gap between the job starting (when Celery's
+    clock starts) and its claim (when started_at is written)."""
+    return timezone.now() - datetime.timedelta(seconds=settings.REPORT_TIME_LIMIT + 10)
+
+
+def _lost_before() -> datetime.datetime:
+    """A report queued before this, and not re-queued since, has waited longer than any
+    queue should: its job was lost (the enqueue failed while Redis was down, or the
+    folder broker's worker died holding it)."""
+    return timezone.now() - datetime.timedelta(seconds=settings.REPORT_QUEUED_LOST_SECONDS)
+
+
+def _stuck() -> Q:
+    """Reports no worker is going to finish: rendering past the time limit, or queued so
+    long that their job must be gone. A failed report is not stuck: its job retries it,
+    and after the last retry a person decides (asking again retries it)."""
+    return Q(status=ReportStatus.RENDERING, started_at__lt=_stale_before()) | Q(
+        status=ReportStatus.QUEUED, requested_at__lt=_lost_before()
+    )
+
+
+def _is_stuck(report: Report) -> bool:
+    """_stuck() for a row in hand (the same rule, so the sweeper and a person agree)."""
+    if report.status == ReportStatus.RENDERING:
+        return report.started_at is not None and report.started_at < _stale_before()
+    return report.status == ReportStatus.QUEUED and report.requested_at < _lost_before()
 
 
 def report_request(*, kind: str, unit: Unit, week: Week, user: User | None = None) -> Requested:
     """The report for `kind`, `unit` and `week`, queued for rendering unless it is ready
     or on its way. Safe to call any number of times, from any number of requests. A
     person may queue REPORT_REQUESTS_PER_MINUTE renders a minute (TooManyRequests);
-    asking for a report that is ready or on its way costs nothing and is not counted."""
-    from reports.tasks import generate_report  # the job module imports these actions
-
+    asking for a report that is ready or on its way costs nothing and is not counted.
+    A failed or stuck report (see _stuck) is queued again."""
     with transaction.atomic():
         report, created = Report.objects.select_for_update().get_or_create(
             kind=kind, unit=unit, period_start=week.start, defaults={"requested_by": user}
         )
-        retry = report.status == ReportStatus.FAILED or (
-            report.status == ReportStatus.RENDERING
-            and report.started_at is not None
-            and report.started_at < _stale_before()
-        )
+        retry = report.status == ReportStatus.FAILED or _is_stuck(report)
         if not (created or retry):
             return Requested(report, queued=False)
         if user is not None:  # a person's ask costs seconds of CPU; Monday's batch is not limited
             spend_report_work(user)  # over the limit: raises, and the new row is rolled back
-        if retry:
-            report.status, report.error = ReportStatus.QUEUED, ""
-            report.requested_at, report.requested_by = timezone.now(), user or report.requested_by
-            report.save(update_fields=["status", "error", "requested_at", "requested_by"])
-        report_id = report.pk
-        transaction.on_commit(lambda: generate_report.delay(report_id))
+        _queue(report, user=user, again=retry)
     return Requested(report, queued=True)
+
+
+def _queue(report: Report, *, user: User | None, again: bool) -> None:
+    """Queue the render of a locked report row, after the caller's commit."""
+    from reports.tasks import generate_report  # the job module imports these actions
+
+    if again:
+        report.status, report.error = ReportStatus.QUEUED, ""
+        report.requested_at, report.requested_by = timezone.now(), user or report.requested_by
+        report.save(update_fields=["status", "error", "requested_at", "requested_by"])
+    report_id = report.pk
+    # robust: when the broker is down the row stays "queued" (the asker sees that), and
+    # the sweeper queues it again once REPORT_QUEUED_LOST_SECONDS have passed; the rest of
+    # Monday's batch is still created.
+    transaction.on_commit(lambda: generate_report.delay(report_id), robust=True)
+
+
+def reports_requeue_stuck() -> list[int]:
+    """Queue again every report no worker is going to finish (see _stuck), as a person
+    asking for it would: the sweeper's half for reports. Each row is locked and checked
+    again, so two sweeps at once, or a sweep and a person, queue it once. Costs one
+    indexed query when nothing is stuck."""
+    requeued = []
+    for report_id in Report.objects.filter(_stuck()).values_list("pk", flat=True):
+        with transaction.atomic():
+            report = Report.objects.select_for_update().filter(pk=report_id).first()
+            if report is None or not _is_stuck(report):
+                continue  # another sweep, a person or the worker got there first
+            if report.status == ReportStatus.RENDERING and report.attempts >= MAX_RENDERS_LOST:
+                # A report that kills its worker every time must not do it forever: it
+                # fails, for staff to see; asking for it again gives it another try.
+                report.status = ReportStatus.FAILED
+                report.error = f"Its worker was lost in each of {report.attempts} attempts."
+                report.save(update_fields=["status", "error"])
+                continue
+            log.warning("Report %s was %s with no job to finish it; queued again", report.pk, report.status)
+            _queue(report, user=None, again=True)
+            requeued.append(report.pk)
+    return requeued
 
 
 def reports_weekly(*, today: datetime.date | None = None) -> list[Requested]:

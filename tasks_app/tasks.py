@@ -1,8 +1,10 @@
 """Celery jobs. Each is a thin shell around an action in tasks_app.actions.greening.
 
-Every job is idempotent (the actions upsert by unit, date and scope), acknowledged only
-after it finishes (acks_late, so a worker lost mid-run hands the job to another), and
-retried with exponential backoff when the database is briefly unavailable."""
+Every job is idempotent (the actions upsert by unit, date and scope), so each is
+acknowledged only after it finishes and handed to another worker when its own is lost
+(acks_late, reject_on_worker_lost), and retried with exponential backoff when the
+database is briefly unavailable. The nightly run, sent by beat, also runs alone
+(tasks_app.job_locks): two beats started by mistake recompute once."""
 
 import datetime
 
@@ -10,19 +12,22 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from tasks_app.actions import greening
+from tasks_app.job_locks import runs_alone
 
 RETRY = {
     "acks_late": True,
+    "reject_on_worker_lost": True,
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 2,
-    "retry_backoff_max": 300,
+    "retry_backoff_max": 300,  # the broker's visibility timeout outlasts it (nq57/settings.py)
     "retry_jitter": True,
     "max_retries": 6,
 }
 
 
 @shared_task(name="greening.nightly", **RETRY)
-def greening_nightly() -> list[dict]:
+@runs_alone("greening.nightly")
+def greening_nightly() -> list[dict] | None:
     return [_summary(result) for result in greening.greening_nightly()]
 
 

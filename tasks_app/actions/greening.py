@@ -28,6 +28,8 @@ from tasks_app.models import (
 
 # Set while an incremental job is queued; later changes only add to the backlog.
 INCREMENTAL_QUEUED_KEY = "greening:incremental-queued"
+# How long past GREENING_COALESCE_SECONDS the sweeper leaves a backlog to its queued refresh.
+BACKLOG_GRACE_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,24 @@ def greening_refresh_backlog() -> RecomputeResult | None:
     # Cleared first: a change committed from here on queues a fresh job, so none is missed.
     cache.delete(INCREMENTAL_QUEUED_KEY)
     with transaction.atomic():
-        unit_ids = list(GreeningBacklog.objects.values_list("unit_id", flat=True))
+        # Rows another drain holds are its own to recompute (PostgreSQL; SQLite has one writer).
+        waiting = GreeningBacklog.objects.select_for_update(skip_locked=True)
+        unit_ids = list(waiting.values_list("unit_id", flat=True))
         if not unit_ids:
             return None
         GreeningBacklog.objects.filter(unit_id__in=unit_ids).delete()
         return greening_recompute(unit_ids=unit_ids)
+
+
+def greening_drain_forgotten_backlog() -> RecomputeResult | None:
+    """The sweeper's half for greening: drain the backlog when its oldest row has waited
+    longer than a queued refresh would have let it (the refresh was never queued because
+    Redis was down, or its worker died). Costs one indexed query when the backlog is empty."""
+    refresh_due = settings.GREENING_COALESCE_SECONDS + BACKLOG_GRACE_SECONDS
+    forgotten = timezone.now() - datetime.timedelta(seconds=refresh_due)
+    if not GreeningBacklog.objects.filter(queued_at__lt=forgotten).exists():
+        return None
+    return greening_refresh_backlog()
 
 
 # --- Policy --------------------------------------------------------------------------
