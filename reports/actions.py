@@ -219,18 +219,11 @@ def _fail(report: Report, started: datetime.datetime, error: Exception) -> None:
 
 # --- The operators' page ----------------------------------------------------------------
 
-# A queued report is picked up within seconds; one waiting this long lost its job (the
-# broker was down when it was sent, or restarted without it). Monday's batch of every
-# province on one worker takes a few minutes, well within this.
-QUEUED_STUCK_AFTER = datetime.timedelta(minutes=15)
-
 
 def report_stuck_condition() -> Q:
-    """Reports no worker will finish by itself: rendering past the hard time limit (the
-    worker is gone), or queued for longer than QUEUED_STUCK_AFTER."""
-    return Q(status=ReportStatus.RENDERING, started_at__lt=_stale_before()) | Q(
-        status=ReportStatus.QUEUED, requested_at__lt=timezone.now() - QUEUED_STUCK_AFTER
-    )
+    """Reports no worker will finish by itself, as the sweeper sees them (_stuck): the
+    operators' page lists the same ones it will queue again."""
+    return _stuck()
 
 
 def report_retry(*, report_id: int, user: User) -> Report | None:
