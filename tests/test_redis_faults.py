@@ -211,9 +211,10 @@ def test_saves_go_on_while_redis_is_stopped_and_the_backlog_drains_when_it_retur
         assert status == 302  # saved, so it says so: the official must not save twice
     assert sorted(Task.objects.values_list("progress", flat=True)) == [50, 60, 70]
     assert GreeningBacklog.objects.filter(unit=commune).exists()  # the figures' work, recorded
-    # The board says its figures are pending, and is served.
-    status, _ = timed_get(officer, reverse("dashboard_commune", args=[commune.pk]))
-    assert status == 200
+    # The board is served, and says its figures are pending.
+    board = officer.get(reverse("dashboard_commune", args=[commune.pk]))
+    assert board.status_code == 200
+    assert "Đang tính các thay đổi mới" in board.content.decode()
     # A report asked for now is recorded as queued, for the sweeper to send when Redis is back.
     status, _ = ask_for_report(officer, commune)
     assert status == 302
@@ -228,6 +229,23 @@ def test_saves_go_on_while_redis_is_stopped_and_the_backlog_drains_when_it_retur
     greening_refresh_stale.apply()
     assert not GreeningBacklog.objects.exists()
     assert cache.get(INCREMENTAL_QUEUED_KEY) is None
+
+
+def test_a_job_the_broker_refused_is_sent_by_the_next_change(redis_app, officer, make_task, settings):
+    """The cache answers but the broker does not (another Redis, or a full one refusing
+    writes): the "refresh queued" flag is taken back, so the next change sends the job
+    instead of waiting for the flag to expire."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    task = make_task(start_date=datetime.date(2026, 1, 1))
+    redis_app.stop()
+    status, seconds = save_progress(officer, task, 50)
+    assert status == 302 and seconds < PROMISED_SECONDS
+    assert cache.get(INCREMENTAL_QUEUED_KEY) is None
+
+    redis_app.start()
+    status, _ = save_progress(officer, task, 60)
+    assert status == 302
+    assert len(queued_jobs(redis_app)) == 1
 
 
 def test_a_frozen_redis_never_holds_a_save_or_a_page(redis_app, officer, make_task, commune):
