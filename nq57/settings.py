@@ -141,8 +141,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
     CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
-    # Results go nowhere but their own rows; the backend's client still needs the timeouts,
-    # because a publish subscribes to the task's result channel first.
+    # The result backend's client too: the worker stores scheduled jobs' results there
+    # (publishes from requests skip it, tasks_app/jobs.py), and must not hang on it either.
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
     CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
     CELERY_RESULT_BACKEND = REDIS_URL

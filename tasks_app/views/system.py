@@ -51,10 +51,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Health for the container check and the operator: each dependency "ok" or "down",
-    and 503 naming it when one is down. Every check is bounded by the short Redis and
-    database timeouts, so the check itself never hangs; when all is well it costs a few
-    milliseconds. The web app keeps serving while Redis is down (pages and saves do not
-    need it), so a 503 that names only "cache" and "broker" means degraded, not dead."""
+    and 503 naming it when one is down. The Redis checks are bounded by the short Redis
+    timeouts (nq57/settings.py), so a frozen Redis costs the check about a second, never
+    a hang; when all is well it costs a few milliseconds. The web app keeps serving while
+    Redis is down (pages and saves do not need it), so a 503 that names only "cache" and
+    "broker" means degraded, not dead."""
     checks = {"database": _database_state(), "cache": _cache_state()}
     if not celery_app.conf.task_always_eager:  # in-process jobs have no broker to lose
         checks["broker"] = _broker_state()
