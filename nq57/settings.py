@@ -12,6 +12,9 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 
 from nq57.env import env_bool, env_int, env_list, env_str
 
@@ -104,6 +107,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery ------------------------------------------------
+# Redis timeouts (issue 16): a stopped or frozen Redis must not hold a web request. Every
+# call to Redis, from the cache and from a Celery publish, gives up after REDIS_TIMEOUT_MS
+# (connect and read alike); the callers then fall back (tasks_app/jobs.py, rate_limits.py,
+# actions/greening.py), because the work is already recorded in the database (the greening
+# backlog, a report in "queued") and the sweeper sends it once Redis is back. Redis answers
+# in a millisecond when it is well, so half a second is only ever reached when it is not.
+REDIS_TIMEOUT_SECONDS = env_int("REDIS_TIMEOUT_MS", 500) / 1000
+REDIS_CACHE_OPTIONS = {  # redis-py's connection pool, under django's RedisCache
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    # One quick retry on a refused or dropped connection (a pooled socket from before a Redis
+    # restart), none on a timeout: retrying a frozen server only doubles the wait.
+    "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+}
+REDIS_BROKER_TRANSPORT_OPTIONS = {  # kombu's redis transport
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    # A publish from a request tries the broker once (kombu's default retries for up to
+    # broker_connection_timeout); the worker's own reconnects use broker_connection_* instead.
+    "max_retries": 0,
+}
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -111,9 +135,16 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "nq57",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+    # The result backend's client too: the worker stores scheduled jobs' results there
+    # (publishes from requests skip it, tasks_app/jobs.py), and must not hang on it either.
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+    CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:

@@ -23,6 +23,7 @@ from reports.models import Report, ReportKind, ReportStatus, report_upload_to
 from reports.selectors import Week, last_finished_week, report_content
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.greening.rollup import ALL
+from tasks_app.jobs import enqueue_on_commit
 from tasks_app.models import GreeningSnapshot, Unit, UnitKind, User
 from tasks_app.rate_limits import spend_report_work
 
@@ -101,11 +102,11 @@ def _queue(report: Report, *, user: User | None, again: bool) -> None:
         report.status, report.error = ReportStatus.QUEUED, ""
         report.requested_at, report.requested_by = timezone.now(), user or report.requested_by
         report.save(update_fields=["status", "error", "requested_at", "requested_by"])
-    report_id = report.pk
-    # robust: when the broker is down the row stays "queued" (the asker sees that), and
-    # the sweeper queues it again once REPORT_QUEUED_LOST_SECONDS have passed; the rest of
-    # Monday's batch is still created.
-    transaction.on_commit(lambda: generate_report.delay(report_id), robust=True)
+    # The queued row is the record: when the broker cannot take the job (Redis down or
+    # frozen: one short try, then logged), the row stays "queued", the asker's request has
+    # still succeeded, the rest of Monday's batch is still created, and the sweeper sends
+    # it again once REPORT_QUEUED_LOST_SECONDS have passed.
+    enqueue_on_commit(generate_report, report.pk)
 
 
 def reports_requeue_stuck() -> list[int]:

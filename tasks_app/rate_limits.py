@@ -5,11 +5,14 @@ once cannot both slip under the limit. The window is the clock minute: at most t
 the limit can pass around a minute's turn, which is enough to stop a script asking for
 every week of every unit. (Without Redis the demo's file cache counts less strictly.)"""
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
 
 REPORT_WORK = "report-work"
 # Downloads have their own budget: a person who has just asked for six reports can still
@@ -47,11 +50,22 @@ def current_minute() -> int:
 
 def _spend(bucket: str, user_id: int, per_minute: int, refusal: type[TooManyRequests]) -> None:
     key = f"rate:{bucket}:{user_id}:{current_minute()}"
-    cache.add(key, 0, timeout=120)  # outlives its minute a little; never reset by a retry
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: count this one as the first
-        cache.set(key, 1, timeout=120)
-        count = 1
+        count = _count(key)
+    except Exception:  # whatever the cache backend raises: Redis is down or frozen
+        # Fail open: these limits stop one person from hogging the workers, not an attack
+        # on the data, and while Redis is down no job reaches a worker anyway. Refusing every
+        # report because the counter is unavailable would turn a cache fault into an outage.
+        log.warning("Rate limit %s not counted (cache unavailable); allowed.", bucket, exc_info=True)
+        return
     if count > per_minute:
         raise refusal
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, timeout=120)  # outlives its minute a little; never reset by a retry
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr: count this one as the first
+        cache.set(key, 1, timeout=120)
+        return 1

@@ -241,14 +241,14 @@ def test_monday_seven_oclock_in_vietnam_makes_last_weeks_reports(db):
 
     monday = datetime.date(2026, 11, 16)
     with (
-        mock.patch("reports.tasks.generate_report.delay") as delay,
+        mock.patch("reports.tasks.generate_report.apply_async") as send,
         TestCase.captureOnCommitCallbacks(execute=True),
     ):
         first = actions.reports_weekly(today=monday)
         second = actions.reports_weekly(today=monday)  # a beat that fires twice
     assert len(first) == 35 and all(r.queued for r in first)
     assert not any(r.queued for r in second)
-    assert delay.call_count == 35
+    assert send.call_count == 35
     assert set(Report.objects.values_list("period_start", flat=True)) == {datetime.date(2026, 11, 9)}
     assert Report.objects.filter(kind=ReportKind.NATIONAL_WEEKLY).count() == 1
 
@@ -320,15 +320,16 @@ def test_a_report_that_is_not_ready_has_no_download(ready_reports, client, centr
 def test_a_staff_user_asks_for_a_report_and_follows_its_progress(week_history, client, tinh_officer, nghe_an):
     client.force_login(tinh_officer)
     ask = {"unit": nghe_an.pk, "week": WEEK.start.isoformat()}
-    with mock.patch("reports.tasks.generate_report.delay") as delay:
+    with mock.patch("reports.tasks.generate_report.apply_async") as send:
         with TestCase.captureOnCommitCallbacks(execute=True):
             response = client.post("/reports/request/", ask)
         report = Report.objects.get()
         assert response.status_code == 302 and response["Location"] == f"/reports/{report.pk}/"
-        delay.assert_called_once_with(report.pk)
+        send.assert_called_once()
+        assert send.call_args.args == ((report.pk,),)
         with TestCase.captureOnCommitCallbacks(execute=True):
             again = client.post("/reports/request/", ask, follow=True)  # asking again
-    assert again.redirect_chain == [(f"/reports/{report.pk}/", 302)] and delay.call_count == 1
+    assert again.redirect_chain == [(f"/reports/{report.pk}/", 302)] and send.call_count == 1
     assert "không tạo lại" in again.content.decode()  # "asked for already: not rendered twice"
 
     queued = client.get(f"/reports/{report.pk}/").content.decode()
@@ -346,7 +347,7 @@ def test_asking_for_another_provinces_report_or_an_unfinished_week_is_refused(
     db, client, tinh_officer, far_commune, nghe_an
 ):
     client.force_login(tinh_officer)
-    with mock.patch("reports.tasks.generate_report.delay") as delay:
+    with mock.patch("reports.tasks.generate_report.apply_async") as send:
         other = client.post(
             "/reports/request/", {"unit": far_commune.province_id, "week": WEEK.start.isoformat()}
         )
@@ -355,7 +356,7 @@ def test_asking_for_another_provinces_report_or_an_unfinished_week_is_refused(
     assert other.status_code == unfinished.status_code == 422
     assert "Hãy chọn một đơn vị trong danh sách." in other.content.decode()
     assert "Hãy chọn một tuần đã kết thúc trong danh sách." in unfinished.content.decode()
-    assert not Report.objects.exists() and not delay.called
+    assert not Report.objects.exists() and not send.called
 
 
 def test_the_excel_export_has_the_same_tables(ready_reports, client, tinh_leader, commune):
@@ -386,7 +387,7 @@ def test_a_dashboard_asks_for_its_units_last_weekly_report(db, client, tinh_lead
         assert form, path
         assert f'name="unit" value="{unit.pk}"' in form.group(1)
         assert f'name="week" value="{WEEK.start:%Y-%m-%d}"' in form.group(1)
-    with mock.patch("reports.tasks.generate_report.delay"):
+    with mock.patch("reports.tasks.generate_report.apply_async"):
         response = client.post("/reports/request/", {"unit": commune.pk, "week": WEEK.start.isoformat()})
     report = Report.objects.get()
     assert response["Location"] == f"/reports/{report.pk}/"

@@ -88,6 +88,19 @@ def test_with_redis_it_is_broker_result_store_and_cache(load):
     assert s["CACHES"]["default"]["LOCATION"] == "redis://cache.example:6379/2"
 
 
+def test_every_redis_client_gives_up_within_half_a_second(load):
+    """A frozen Redis must not hold a web request (tests/test_redis_faults.py shows it)."""
+    s = load(DEBUG="1", REDIS_URL="redis://cache.example:6379/2")
+    cache_options = s["CACHES"]["default"]["OPTIONS"]
+    broker_options = s["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    for options in (cache_options, broker_options):
+        assert options["socket_connect_timeout"] == options["socket_timeout"] == 0.5
+    assert cache_options["retry"].get_retries() == 1  # on a dropped connection, never on a timeout
+    assert broker_options["max_retries"] == 0
+    assert s["CELERY_REDIS_SOCKET_TIMEOUT"] == s["CELERY_REDIS_SOCKET_CONNECT_TIMEOUT"] == 0.5
+    assert load(DEBUG="1", REDIS_URL="redis://r/0", REDIS_TIMEOUT_MS="200")["REDIS_TIMEOUT_SECONDS"] == 0.2
+
+
 def test_it_refuses_to_start_without_debug_on_the_default_key(load):
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
         load()

@@ -1,7 +1,9 @@
 """Writes for greening: recomputing snapshots (all units, or the few a change touched),
 queueing the incremental refresh after task changes, and editing the policy."""
 
+import contextlib
 import datetime
+import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +18,7 @@ from tasks_app.greening.counting import task_source
 from tasks_app.greening.recompute import recompute_snapshots
 from tasks_app.greening.rollup import ALL
 from tasks_app.greening.rules import Band, Rules, validate_bands
+from tasks_app.jobs import enqueue
 from tasks_app.models import (
     GreeningBacklog,
     GreeningBand,
@@ -25,6 +28,8 @@ from tasks_app.models import (
     Unit,
     User,
 )
+
+log = logging.getLogger(__name__)
 
 # Set while an incremental job is queued; later changes only add to the backlog.
 INCREMENTAL_QUEUED_KEY = "greening:incremental-queued"
@@ -115,8 +120,17 @@ def greening_mark_stale(*, unit_ids: Iterable[int]) -> None:
 def _queue_incremental() -> None:
     from tasks_app.tasks import greening_refresh_stale  # the job module imports this one
 
-    if cache.add(INCREMENTAL_QUEUED_KEY, 1, timeout=settings.GREENING_QUEUED_FLAG_SECONDS):
-        greening_refresh_stale.apply_async(countdown=settings.GREENING_COALESCE_SECONDS)
+    try:
+        first = cache.add(INCREMENTAL_QUEUED_KEY, 1, timeout=settings.GREENING_QUEUED_FLAG_SECONDS)
+    except Exception:  # whatever the cache backend raises: Redis is down or frozen
+        # The broker is the same Redis, so sending now would only wait for a second timeout.
+        # The backlog rows are committed: the sweeper refreshes them once Redis is back.
+        log.warning("Greening refresh not queued (cache unavailable); the backlog keeps it.", exc_info=True)
+        return
+    if first and not enqueue(greening_refresh_stale, countdown=settings.GREENING_COALESCE_SECONDS):
+        # Not sent: let the next change try again rather than wait for the flag to expire.
+        with contextlib.suppress(Exception):
+            cache.delete(INCREMENTAL_QUEUED_KEY)
 
 
 def greening_refresh_backlog() -> RecomputeResult | None:
