@@ -24,6 +24,7 @@ from tests.live_stack import (
     reference_data_survives,  # noqa: F401  (a fixture, used by name)
     terminate_backends,
 )
+from tests.test_background_jobs import _wait_for, folder_broker  # noqa: F401  (a fixture)
 
 TRY_AGAIN = "Hệ thống tạm thời gián đoạn"
 NOTHING_HALF_SAVED = "không có gì bị lưu dở dang"
@@ -144,3 +145,40 @@ def test_after_the_database_dropped_every_connection_the_next_requests_succeed(
 
     task.refresh_from_db()
     assert (task.version, task.progress) == (2, 55)
+
+
+@postgres_only("it terminates the worker's own PostgreSQL backend")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("reference_data_survives", "folder_broker")
+def test_a_recompute_that_loses_its_connection_before_commit_writes_nothing_and_is_retried(make_task):
+    from celery.contrib.testing.worker import start_worker
+
+    from nq57.celery import app
+    from tasks_app.clock import local_today
+    from tasks_app.greening import recompute
+    from tasks_app.models import GreeningSnapshot
+    from tasks_app.tasks import greening_recompute_date
+
+    make_task()
+    on = local_today()
+    real_apply_changes = recompute._apply_changes
+    stored_before_each_try = []
+
+    def write_then_lose_the_connection_once(cursor, **kwargs):
+        stored_before_each_try.append(GreeningSnapshot.objects.filter(on_date=on).count())
+        counts = real_apply_changes(cursor, **kwargs)
+        if len(stored_before_each_try) == 1:
+            _terminate(backend_pid())  # every row written, the commit still to come
+        return counts
+
+    greening_recompute_date.delay(on.isoformat())
+    with (
+        mock.patch.object(recompute, "_apply_changes", write_then_lose_the_connection_once),
+        start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"),
+    ):
+        _wait_for(
+            lambda: len(stored_before_each_try) == 2 and GreeningSnapshot.objects.filter(on_date=on), 30
+        )
+    # The first try's rows died with its transaction; the retry, on a new connection, wrote them.
+    assert stored_before_each_try == [0, 0]
+    assert GreeningSnapshot.objects.filter(on_date=on).exists()
