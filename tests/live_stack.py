@@ -64,9 +64,11 @@ class Browser:
             )
         )
 
-    def request(self, path: str, data: dict | None = None) -> Answer:
+    def request(self, path: str, data: dict | None = None, *, htmx: bool = False) -> Answer:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         headers = {"Referer": self.base_url + path}  # CSRF checks the referer only on HTTPS
+        if htmx:
+            headers["HX-Request"] = "true"  # as the page's htmx sends: the answer is the live part
         try:
             with self.opener.open(
                 urllib.request.Request(self.base_url + path, body, headers), timeout=30
@@ -78,8 +80,8 @@ class Browser:
     def get(self, path: str) -> Answer:
         return self.request(path)
 
-    def post(self, path: str, data: dict) -> Answer:
-        return self.request(path, data)
+    def post(self, path: str, data: dict, *, htmx: bool = False) -> Answer:
+        return self.request(path, data, htmx=htmx)
 
 
 def form_fields(page: str, action: str) -> dict[str, str]:
@@ -105,7 +107,8 @@ def _free_port() -> int:
 def gunicorn_server(tmp_path: Path, *, workers: int = 3, threads: int = 4) -> Iterator[tuple[str, Path]]:
     """Serve the app from the test database; yields its base URL and its log file."""
     database = connection.settings_dict
-    url = f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:{database['PORT']}/"
+    password = urllib.parse.quote(database["PASSWORD"] or "", safe="")
+    url = f"postgres://{database['USER']}:{password}@{database['HOST']}:{database['PORT']}/"
     port = int(os.environ.get("LIVE_SERVER_PORT") or _free_port())
     env = {
         **os.environ,
@@ -116,6 +119,9 @@ def gunicorn_server(tmp_path: Path, *, workers: int = 3, threads: int = 4) -> It
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_COOKIES": "0",
         "JOBS_DIR": str(tmp_path / "jobs"),
+        # Jobs run inside the server's requests (nq57/settings_test.py without Redis), so
+        # none is left queued in a shared Redis for another test's worker to pick up.
+        "REDIS_URL": "",
     }
     log = tmp_path / "gunicorn.log"
     command = [str(GUNICORN), "-c", "python:nq57.gunicorn_conf", "--bind", f"127.0.0.1:{port}"]
