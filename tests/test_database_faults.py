@@ -44,6 +44,24 @@ def test_a_lost_database_connection_answers_try_again_not_a_bug_page(xa_officer)
     assert client.get("/fail/").status_code == 500
 
 
+@pytest.mark.django_db
+@override_settings(DEBUG=False, ROOT_URLCONF="tests.urls_failing")
+def test_with_htmx_an_action_shows_the_error_page_and_a_poll_keeps_the_board(xa_officer):
+    client = Client(raise_request_exception=False)
+    client.force_login(xa_officer)
+    # A person's own action: the whole page becomes the error page (templates/base.html's
+    # htmx-config swaps 500 and 503 answers).
+    for path, status in (("/lose-database/", 503), ("/fail/", 500)):
+        response = client.get(path, headers={"HX-Request": "true"})
+        assert response.status_code == status
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == ("body", "innerHTML")
+    # A board's own poll: nothing is swapped, the next poll tries again.
+    poll = {"HX-Request": "true", "X-NQ57-Poll": "board", "HX-Trigger": "board"}
+    response = client.get("/lose-database/", headers=poll)
+    assert response.status_code == 503 and response["HX-Reswap"] == "none"
+    assert "HX-Retarget" not in response
+
+
 def _terminate(pid: int) -> None:
     with control_connection() as control, control.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
