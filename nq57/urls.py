@@ -4,6 +4,9 @@ from django.urls import include, path
 admin.site.site_header = "NQ57 Monitor"
 admin.site.site_title = "NQ57 Monitor"
 
+# A lost database connection answers 503 "try again" instead of the generic 500 page.
+handler500 = "nq57.errors.server_error"
+
 urlpatterns = [
     path("", include("tasks_app.urls")),
     path("reports/", include("reports.urls")),

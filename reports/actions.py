@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
@@ -213,6 +213,10 @@ def _store(report: Report, data: bytes) -> tuple[str, str]:
 
 def _fail(report: Report, started: datetime.datetime, error: Exception) -> None:
     log.exception("Report %s failed", report.pk)
+    if isinstance(error, (OperationalError, InterfaceError)) and not connection.in_atomic_block:
+        # The render lost its database connection: record the failure on a new one, or the
+        # report would stay "rendering" and the job's retry would find it still claimed.
+        close_old_connections()
     Report.objects.filter(pk=report.pk, status=ReportStatus.RENDERING, started_at=started).update(
         status=ReportStatus.FAILED, error=f"{type(error).__name__}: {error}"[:ERROR_CHARS]
     )

@@ -1,7 +1,9 @@
-"""The app's URLs plus one view that fails, for the 500 page's test."""
+"""The app's URLs plus views that fail, for the tests of the 500 and 503 pages."""
 
+from django.db import OperationalError
 from django.urls import path
 
+from nq57.urls import handler500  # noqa: F401  (the app's error page, as in production)
 from nq57.urls import urlpatterns as app_urlpatterns
 
 
@@ -9,4 +11,8 @@ def fail(request):
     raise RuntimeError("a bug")
 
 
-urlpatterns = [*app_urlpatterns, path("fail/", fail)]
+def lose_database(request):
+    raise OperationalError("terminating connection due to administrator command")
+
+
+urlpatterns = [*app_urlpatterns, path("fail/", fail), path("lose-database/", lose_database)]
