@@ -92,7 +92,7 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 DEFAULT_SQLITE_PATH = BASE_DIR / "db.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL")
-# Database faults (issue 16; docs/operations-database.md): on PostgreSQL each process keeps
+# Database faults (issue 16; docs/operations.md, "Database connections"): on PostgreSQL each process keeps
 # its connection for DB_CONN_MAX_AGE seconds and checks it before reusing it for a new
 # request, so a connection the server dropped is replaced instead of failing a request.
 DATABASES = {
