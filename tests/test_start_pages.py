@@ -80,7 +80,7 @@ MENU = {
     "tinh_officer": ["/tasks/", "/dashboard/", "/reports/", "/tasks/new/"],
     "tinh_leader": ["/tasks/", "/dashboard/", "/reports/", "/tasks/approvals/"],
     "central_viewer": ["/dashboard/", "/reports/"],
-    "staff_admin": ["/dashboard/", "/reports/", "/admin/"],
+    "staff_admin": ["/dashboard/", "/reports/", "/operations/", "/admin/"],
 }
 
 

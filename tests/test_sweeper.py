@@ -40,11 +40,11 @@ def _report(unit, *, status, kind=ReportKind.COMMUNE_SUMMARY, **fields) -> Repor
 def _sweep() -> tuple[dict | None, list[int]]:
     """One sweep, as beat's job runs it; returns its result and the reports it queued."""
     with (
-        mock.patch("reports.tasks.generate_report.delay") as delay,
+        mock.patch("reports.tasks.generate_report.apply_async") as delay,
         TestCase.captureOnCommitCallbacks(execute=True),
     ):
         result = sweep()
-    return result, [call.args[0] for call in delay.call_args_list]
+    return result, [call.args[0][0] for call in delay.call_args_list]
 
 
 @pytest.fixture
@@ -117,18 +117,18 @@ def test_a_person_asking_for_a_lost_queued_report_queues_it_again(communes):
         communes[0], status=ReportStatus.QUEUED, requested_at=_ago(settings.REPORT_QUEUED_LOST_SECONDS + 1)
     )
     with (
-        mock.patch("reports.tasks.generate_report.delay") as delay,
+        mock.patch("reports.tasks.generate_report.apply_async") as delay,
         TestCase.captureOnCommitCallbacks(execute=True),
     ):
         asked = actions.report_request(kind=lost.kind, unit=lost.unit, week=WEEK)
-    assert asked.queued and delay.call_args.args == (lost.pk,)
+    assert asked.queued and delay.call_args.args[0] == (lost.pk,)
 
 
 @pytest.mark.django_db
 def test_monday_s_batch_is_made_whole_while_the_broker_is_down_and_queued_once_it_is_back():
     provinces = Unit.objects.filter(kind=UnitKind.PROVINCE, is_active=True).count()
     with (
-        mock.patch("reports.tasks.generate_report.delay", side_effect=ConnectionError("Redis is down")),
+        mock.patch("reports.tasks.generate_report.apply_async", side_effect=ConnectionError("Redis is down")),
         TestCase.captureOnCommitCallbacks(execute=True),
     ):
         weekly_reports()
@@ -231,7 +231,7 @@ def test_two_beats_make_one_set_of_weekly_reports():
     provinces = Unit.objects.filter(kind=UnitKind.PROVINCE, is_active=True).count()
     wrapper, entries, second = _with_a_second_copy(weekly_reports, actions.reports_weekly)
     with (
-        mock.patch("reports.tasks.generate_report.delay") as delay,
+        mock.patch("reports.tasks.generate_report.apply_async") as delay,
         TestCase.captureOnCommitCallbacks(execute=True),
     ):
         with mock.patch.object(actions, "reports_weekly", wrapper):
