@@ -352,3 +352,28 @@ def test_old_rows_are_pruned_when_a_new_one_is_written(db):
         error=ValueError("x"),
     )  # fmt: skip
     assert list(JobRun.objects.values_list("task_id", flat=True)) == ["new"]
+
+
+def test_ages_dates_and_job_names_read_as_a_person_writes_them(client, office_staff, commune):
+    """Review of issue 16: "0 phút" for a moment ago, a date argument as Python's
+    '2026-12-01', a foreign job's name twice, and a heading that called sent jobs failed."""
+    GreeningBacklog.objects.create(unit=commune)  # queued just now
+    job = _failed_job()
+    JobRun.objects.filter(pk=job.pk).update(arguments={"args": ["2026-12-01"], "kwargs": {}})
+    foreign = JobRun.objects.create(
+        task_id="f-1", task_name="some.other_job", state=JobState.FAILED, arguments={}, attempts=1
+    )
+    client.force_login(office_staff)
+    html = re.sub(r"\s+", " ", client.get(PAGE).content.decode())
+    assert "chưa đến một phút" in html and "0 phút" not in html
+    assert "(01/12/2026)" in html and "'2026-12-01'" not in html
+    assert html.count(foreign.task_name) == 1
+    assert "Tác vụ bị lỗi, được thử lại hoặc gửi lại" in html
+
+
+def test_the_job_record_cannot_be_deleted_in_the_admin(client, staff_admin):
+    _failed_job()
+    client.force_login(staff_admin)
+    changelist = client.get("/admin/tasks_app/jobrun/").content.decode()
+    assert 'value="delete_selected"' not in changelist
+    assert '<link rel="icon" href="data:,">' in changelist  # no request for /favicon.ico

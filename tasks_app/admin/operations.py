@@ -18,3 +18,7 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The record of who retried what stays whole; old rows are pruned on write (30 days).
+        return False

@@ -3,6 +3,8 @@ retried, or was sent again by a person. Jobs that simply succeed leave no row (t
 outcome is on their own data: a ready report, fresh snapshots), so the table stays small
 and a worker writes nothing extra on the happy path."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -83,7 +85,17 @@ class JobRun(models.Model):
 
     @property
     def arguments_summary(self) -> str:
-        """The arguments as a reader would write them: 12, "2026-11-30"."""
-        args = [repr(value) for value in self.arguments.get("args", [])]
-        args += [f"{key}={value!r}" for key, value in self.arguments.get("kwargs", {}).items()]
+        """The arguments as a reader would write them: 12, 30/11/2026 (dates as the app shows
+        them, text without Python's quotes)."""
+        args = [_readable(value) for value in self.arguments.get("args", [])]
+        args += [f"{key}={_readable(value)}" for key, value in self.arguments.get("kwargs", {}).items()]
         return ", ".join(args)
+
+
+def _readable(value) -> str:
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return str(value)

@@ -2,7 +2,9 @@ import datetime
 from urllib.parse import parse_qsl, urlencode
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from tasks_app.models import TaskState
@@ -72,3 +74,13 @@ def history_value(value):
         except ValueError:
             pass
     return value
+
+
+@register.filter
+def age(moment: datetime.datetime | None) -> str:
+    """How long ago, in words; "under a minute" rather than timesince's "0 minutes"."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < datetime.timedelta(minutes=1):
+        return _("under a minute")
+    return timesince(moment)
