@@ -377,3 +377,8 @@ def test_the_job_record_cannot_be_deleted_in_the_admin(client, staff_admin):
     changelist = client.get("/admin/tasks_app/jobrun/").content.decode()
     assert 'value="delete_selected"' not in changelist
     assert '<link rel="icon" href="data:,">' in changelist  # no request for /favicon.ico
+
+
+def test_retrying_a_report_that_does_not_exist_is_not_found(client, office_staff):
+    client.force_login(office_staff)
+    assert client.post("/operations/reports/99999/retry/").status_code == 404

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from reports.actions import report_retry
+from reports.models import Report
 from tasks_app.access import may_operate
 from tasks_app.actions.operations import (
     NotResendable,
@@ -50,6 +51,7 @@ def operations(request: HttpRequest) -> HttpResponse:
 @operators_only
 @require_post_or_back("operations", with_arguments=False)
 def report_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(Report, pk=pk)  # no such report: say so (404), not "it is on its way"
     if report_retry(report_id=pk, user=request.user) is None:
         messages.info(request, _("This report is ready or on its way already: nothing was sent again."))
     else:
