@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 import io
 import os
@@ -139,3 +140,19 @@ def outsider(far_commune) -> User:
 @pytest.fixture
 def central_viewer(root) -> User:
     return _member("tw_viewer", root, Role.CENTRAL_VIEWER)
+
+
+@contextlib.contextmanager
+def reference_data_kept(django_db_blocker):
+    """For tests that commit (live servers, workers, on_commit jobs), each of which ends with
+    a flush of the whole database: their serialized_rollback restores a snapshot that
+    includes the units only when REDIS_URL is set, so take it here otherwise; afterwards,
+    put the reference data (units, greening policy) back for the tests that follow."""
+    with django_db_blocker.unblock():
+        snapshot = getattr(connection, "_test_serialized_contents", None)
+        if (snapshot is None or '"tasks_app.unit"' not in snapshot) and Unit.objects.exists():
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        if not Unit.objects.exists():
+            connection.creation.deserialize_db_from_string(connection._test_serialized_contents)

@@ -26,6 +26,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from tests.conftest import reference_data_kept
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
@@ -153,16 +155,8 @@ def reference_data_survives(django_db_setup, django_db_blocker):
     """Tests against a server commit, so each ends with a flush; serialized_rollback puts
     the units back from a snapshot, which tests/conftest.py takes only with REDIS_URL:
     take it here otherwise (as tests/test_background_jobs.py does)."""
-    from tasks_app.models import Unit
-
-    with django_db_blocker.unblock():
-        snapshot = getattr(connection, "_test_serialized_contents", None)
-        if (snapshot is None or '"tasks_app.unit"' not in snapshot) and Unit.objects.exists():
-            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
-    yield
-    with django_db_blocker.unblock():
-        if not Unit.objects.exists():
-            connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+    with reference_data_kept(django_db_blocker):
+        yield
 
 
 def postgres_only(reason: str):

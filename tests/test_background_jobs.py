@@ -13,7 +13,6 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 
 from nq57.celery import app
@@ -21,6 +20,7 @@ from reports.models import Report, ReportStatus
 from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY, greening_recompute
 from tasks_app.clock import local_today
 from tasks_app.models import GreeningSnapshot
+from tests.conftest import reference_data_kept
 from tests.forms_html import parse_page
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -31,16 +31,8 @@ def _reference_data_survives(django_db_setup, django_db_blocker):
     """The worker runs in another thread, so these tests commit, and each ends with a
     flush. serialized_rollback puts the units back from a snapshot, which tests/conftest.py
     takes only with REDIS_URL: take it here otherwise (as tests/e2e/conftest.py does)."""
-    from tasks_app.models import Unit
-
-    with django_db_blocker.unblock():
-        snapshot = getattr(connection, "_test_serialized_contents", None)
-        if (snapshot is None or '"tasks_app.unit"' not in snapshot) and Unit.objects.exists():
-            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
-    yield
-    with django_db_blocker.unblock():
-        if not Unit.objects.exists():
-            connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+    with reference_data_kept(django_db_blocker):
+        yield
 
 
 @pytest.fixture

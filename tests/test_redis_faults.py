@@ -22,7 +22,6 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -32,6 +31,7 @@ from reports.selectors import last_finished_week
 from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY
 from tasks_app.models import GreeningBacklog, Task
 from tasks_app.tasks import greening_refresh_stale
+from tests.conftest import reference_data_kept
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -46,16 +46,8 @@ def _reference_data_survives(django_db_setup, django_db_blocker):
     """These tests commit (the app's on_commit enqueue must run), so each ends with a
     flush; serialized_rollback restores the units from this snapshot (as in
     tests/test_background_jobs.py)."""
-    from tasks_app.models import Unit
-
-    with django_db_blocker.unblock():
-        snapshot = getattr(connection, "_test_serialized_contents", None)
-        if (snapshot is None or '"tasks_app.unit"' not in snapshot) and Unit.objects.exists():
-            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
-    yield
-    with django_db_blocker.unblock():
-        if not Unit.objects.exists():
-            connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+    with reference_data_kept(django_db_blocker):
+        yield
 
 
 class PrivateRedis:

@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from tasks_app.models import Unit
+from tests.conftest import reference_data_kept
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PHONE_VIEWPORT = {"width": 360, "height": 740}
@@ -34,14 +35,8 @@ def _reference_data_survives(django_db_setup, django_db_blocker):
     the last browser test, put the reference data (units, greening policy) back for the
     tests that follow.
     """
-    with django_db_blocker.unblock():
-        snapshot = getattr(connection, "_test_serialized_contents", None)
-        if (snapshot is None or '"tasks_app.unit"' not in snapshot) and Unit.objects.exists():
-            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
-    yield
-    with django_db_blocker.unblock():
-        if not Unit.objects.exists():
-            connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+    with reference_data_kept(django_db_blocker):
+        yield
 
 
 @pytest.fixture(scope="package")
