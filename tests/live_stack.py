@@ -185,14 +185,21 @@ def control_connection() -> Iterator:
         control.close()
 
 
-def terminate_backends(*, keep: set[int] = frozenset()) -> list[int]:
-    """pg_terminate_backend for every backend of the test database but those in `keep`
-    (and the control connection itself); returns the pids that were terminated."""
+def database_backends(*, keep: set[int] = frozenset()) -> list[int]:
+    """The pids of the test database's backends but those in `keep` (and the control
+    connection itself)."""
     with control_connection() as control, control.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-        pids = [pid for (pid,) in cursor.fetchall() if pid not in keep]
+        return [pid for (pid,) in cursor.fetchall() if pid not in keep]
+
+
+def terminate_backends(*, keep: set[int] = frozenset()) -> list[int]:
+    """pg_terminate_backend for every backend of the test database but those in `keep`
+    (and the control connection itself); returns the pids that were terminated."""
+    pids = database_backends(keep=keep)
+    with control_connection() as control, control.cursor() as cursor:
         for pid in pids:
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     return pids

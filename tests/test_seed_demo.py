@@ -3,8 +3,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tasks_app.demo.seed import DEMO_PASSWORD, UNITS_WITHOUT_LOCAL_WORK
@@ -39,9 +40,28 @@ def seed(*args) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker):
+    """The demo takes 15-20 s to seed: seed it once for the module, inside a transaction that
+    is rolled back at its end. Each test runs in a savepoint within it (pytest-django's `db`),
+    so what one test changes (a rerun, a changed password) is gone before the next."""
+    with django_db_blocker.unblock(), override_settings(DEMO_MODE=True):
+        outer = transaction.atomic()
+        outer.__enter__()
+        output = seed()
+        # Check the seed's deferred foreign keys now, outside any savepoint. Else PostgreSQL
+        # checks them again in every test's teardown (2 s each): a check made inside a
+        # savepoint that is rolled back is undone with it.
+        connection.check_constraints()
+    yield output
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def seeded(db) -> str:
-    return seed()
+def seeded(seeded_once, db) -> str:
+    return seeded_once
 
 
 def test_every_task_is_complete_by_6_ro(seeded):
@@ -166,14 +186,6 @@ def test_a_rerun_duplicates_nothing(seeded):
 def test_real_passwords_have_no_default(db):
     user = User.objects.create_user("someone")
     assert not user.has_usable_password()
-
-
-@pytest.mark.slow
-def test_national_scale_fills_every_commune(db):
-    seed("--scale", "national")
-    assert Plan.objects.filter(issuing_unit__kind=UnitKind.PROVINCE).count() == 34
-    communes_without_tasks = Unit.objects.filter(kind=UnitKind.COMMUNE, led_tasks__isnull=True)
-    assert sorted(communes_without_tasks.values_list("code", flat=True)) == sorted(UNITS_WITHOUT_LOCAL_WORK)
 
 
 def test_the_demo_has_greening_snapshots_for_twelve_weeks(seeded):
