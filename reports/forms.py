@@ -29,7 +29,7 @@ class ReportRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.weeks = _weeks_by_key()
-        self.fields["week"].choices = [(key, week.label) for key, week in self.weeks.items()]
+        self.fields["week"].choices = [(key, week.short_label) for key, week in self.weeks.items()]
         self.fields["unit"].choices = _grouped(units)
 
     def clean_unit(self) -> Unit:
@@ -72,7 +72,9 @@ class ArchiveFilterForm(forms.Form):
         kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
         self.weeks = _weeks_by_key()
-        self.fields["week"].choices = [("", _("All weeks"))] + [(k, w.label) for k, w in self.weeks.items()]
+        self.fields["week"].choices = [("", _("All weeks"))] + [
+            (k, w.short_label) for k, w in self.weeks.items()
+        ]
         self.fields["kind"].choices = [("", _("All kinds")), *ReportKind.choices]
 
     def week_value(self) -> Week | None:

@@ -79,6 +79,17 @@ class Week:
         }
 
     @property
+    def short_label(self) -> str:
+        """For a list of weeks on a phone: "Tuần 48 (23/11 – 29/11/2026)", the year once
+        unless the week spans two."""
+        same_year = self.start.year == self.end.year
+        return _("Week %(number)s (%(start)s – %(end)s)") % {
+            "number": self.number,
+            "start": date_format(self.start, "d/m" if same_year else "d/m/Y"),
+            "end": date_format(self.end, "d/m/Y"),
+        }
+
+    @property
     def previous(self) -> "Week":
         return Week(self.start - datetime.timedelta(days=7))
 

@@ -23,7 +23,17 @@ from tasks_app import tasks as greening_jobs
 from tasks_app.access import may_operate, user_reach
 from tasks_app.actions import operations as ops_actions
 from tasks_app.greening.rollup import ALL
-from tasks_app.models import Colour, GreeningBacklog, GreeningSnapshot, JobRun, JobState, Unit, UnitKind, User
+from tasks_app.models import (
+    Colour,
+    GreeningBacklog,
+    GreeningRun,
+    GreeningSnapshot,
+    JobRun,
+    JobState,
+    Unit,
+    UnitKind,
+    User,
+)
 from tasks_app.models.operations import JOB_LABELS
 from tests.forms_html import parse_page
 
@@ -149,6 +159,28 @@ def test_fresh_figures_are_not_flagged(client, office_staff, root):
     client.force_login(office_staff)
     html = client.get(PAGE).content.decode()
     assert "Cũ hơn một ngày" not in html and "Không có báo cáo nào bị treo" in html
+
+
+def test_a_recompute_that_changes_nothing_still_moves_the_recomputed_time(client, office_staff, make_task):
+    """A quiet day is not a stopped job: the card says when the figures were last
+    recomputed, and separately when they last changed."""
+    from tasks_app.actions.greening import greening_recompute
+
+    make_task()
+    assert greening_recompute().rows_written > 0
+    two_days_ago = timezone.now() - datetime.timedelta(days=2)
+    GreeningSnapshot.objects.update(computed_at=two_days_ago)
+    GreeningRun.objects.update(last_run_at=two_days_ago, last_full_run_at=two_days_ago)
+    client.force_login(office_staff)
+    assert "Cũ hơn một ngày" in client.get(PAGE).content.decode()
+
+    assert greening_recompute().rows_written == 0
+    facts = re.sub(r"\s+", " ", client.get(PAGE).content.decode().split('class="ops-facts"')[1])
+    local = timezone.get_current_timezone()
+    changed = two_days_ago.astimezone(local).strftime("%d/%m/%Y %H:%M")
+    assert "tính lại lúc " + timezone.localtime().strftime("%d/%m/%Y") in facts
+    assert "Cũ hơn một ngày" not in facts
+    assert f"Số liệu thay đổi lần cuối lúc {changed}" in facts
 
 
 def test_without_figures_it_says_none_yet_and_a_foreign_job_has_no_button(client, office_staff):

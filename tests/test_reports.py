@@ -11,7 +11,7 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.test import TestCase
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -555,3 +555,10 @@ def test_both_weekly_reports_put_their_ranking_in_an_annex_after_the_signature(w
     page = pages[annex]
     assert page.index("PHỤ LỤC") < page.index("Xếp hạng các tỉnh, thành phố") < page.index("Hạng Tỉnh")
     assert not any("Xếp hạng các tỉnh, thành phố" in page for page in pages[:annex])
+
+
+def test_week_lists_name_the_year_once_unless_the_week_spans_two():
+    with translation.override("vi"):
+        assert Week(datetime.date(2026, 11, 23)).short_label == "Tuần 48 (23/11 – 29/11/2026)"
+        assert Week(datetime.date(2026, 12, 28)).short_label == "Tuần 53 (28/12/2026 – 03/01/2027)"
+        assert Week(datetime.date(2026, 11, 23)).label == "Tuần 48 (23/11/2026 – 29/11/2026)"

@@ -24,6 +24,7 @@ from tasks_app.models import (
     GreeningBand,
     GreeningPolicy,
     GreeningPolicyChange,
+    GreeningRun,
     GreeningSnapshot,
     Unit,
     User,
@@ -62,13 +63,17 @@ def greening_recompute(
             targets, roots = _with_ancestors(unit_ids)
             if not GreeningSnapshot.objects.filter(on_date=on, scope=ALL, unit_id__in=roots).exists():
                 targets = None  # nothing stored to roll up from yet: do the whole tree once
+        stamp = timezone.now()
         counts = recompute_snapshots(
             source=task_source(on=on, today=today),
             on=on,
             rules=Rules.from_policy(policy),
-            stamp=timezone.now(),
+            stamp=stamp,
             targets=targets,
         )
+        # Runs take turns on the policy row, so this read-then-write cannot race.
+        run_times = {"last_run_at": stamp} | ({"last_full_run_at": stamp} if targets is None else {})
+        GreeningRun.objects.update_or_create(on_date=on, defaults=run_times)
     return RecomputeResult(
         on_date=on, rows_written=counts.written, rows_removed=counts.removed, full=targets is None
     )

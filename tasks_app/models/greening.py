@@ -297,3 +297,21 @@ class GreeningBacklog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} @ {self.queued_at:%d/%m/%Y %H:%M:%S}"
+
+
+class GreeningRun(models.Model):
+    """When each date's figures were last recomputed. A recompute writes only the snapshot
+    rows that changed, so their computed_at says when the figures last changed, not when
+    they were last confirmed; the operators' page needs both to tell a quiet day from a
+    stopped job."""
+
+    on_date = models.DateField(_("date"), unique=True)
+    last_run_at = models.DateTimeField(_("last recomputed at"))
+    last_full_run_at = models.DateTimeField(_("last recomputed for every unit at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("greening recompute")
+        verbose_name_plural = _("greening recomputes")
+
+    def __str__(self) -> str:
+        return f"{self.on_date:%d/%m/%Y} @ {self.last_run_at:%d/%m/%Y %H:%M:%S}"

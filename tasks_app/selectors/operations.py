@@ -10,7 +10,7 @@ from django.utils import timezone
 from reports.actions import report_stuck_condition
 from reports.models import Report, ReportStatus
 from tasks_app.greening.rollup import ALL
-from tasks_app.models import GreeningBacklog, GreeningSnapshot, JobRun, JobState
+from tasks_app.models import GreeningBacklog, GreeningRun, GreeningSnapshot, JobRun, JobState
 
 ROWS_SHOWN = 50
 JOBS_SHOWN_DAYS = 7
@@ -23,14 +23,21 @@ SNAPSHOT_EXPECTED_WITHIN = datetime.timedelta(hours=25)
 class Greening:
     backlog: int
     backlog_oldest_at: datetime.datetime | None
-    newest_snapshot_at: datetime.datetime | None
+    newest_snapshot_at: datetime.datetime | None  # when the newest date's figures last changed
     newest_snapshot_on: datetime.date | None
+    # When a recompute of that date last ran, whether or not it changed anything.
+    newest_run_at: datetime.datetime | None = None
+
+    @property
+    def checked_at(self) -> datetime.datetime | None:
+        times = [at for at in (self.newest_snapshot_at, self.newest_run_at) if at is not None]
+        return max(times, default=None)
 
     @property
     def snapshot_late(self) -> bool:
-        if self.newest_snapshot_at is None:
+        if self.checked_at is None:
             return True
-        return timezone.now() - self.newest_snapshot_at > SNAPSHOT_EXPECTED_WITHIN
+        return timezone.now() - self.checked_at > SNAPSHOT_EXPECTED_WITHIN
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,13 @@ def greening_health() -> Greening:
     newest = GreeningSnapshot.objects.filter(on_date__in=newest_on, scope=ALL).aggregate(
         at=Max("computed_at"), on=Max("on_date")
     )
+    run = GreeningRun.objects.filter(on_date=newest["on"]).values_list("last_run_at", flat=True).first()
     return Greening(
         backlog=backlog["n"],
         backlog_oldest_at=backlog["oldest"],
         newest_snapshot_at=newest["at"],
         newest_snapshot_on=newest["on"],
+        newest_run_at=run,
     )
 
 
