@@ -50,17 +50,26 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Health for the container check and the operator: each dependency "ok" or "down",
-    and 503 naming it when one is down. The Redis checks are bounded by the short Redis
-    timeouts (nq57/settings.py), so a frozen Redis costs the check about a second, never
-    a hang; when all is well it costs a few milliseconds. The web app keeps serving while
-    Redis is down (pages and saves do not need it), so a 503 that names only "cache" and
-    "broker" means degraded, not dead."""
+    """Health for the container check, the load balancer and the operator: each dependency
+    "ok" or "down", and an overall "status".
+
+    Only a lost database is "down" (503): nothing works without it. A lost Redis is
+    "degraded" (200): pages and saves go on without it (the jobs wait in the database until
+    it is back), so a load balancer must keep sending traffic and an orchestrator must not
+    restart the web processes, which would not bring Redis back. Monitoring alerts on
+    "degraded". The Redis checks are bounded by the short Redis timeouts (nq57/settings.py),
+    so a frozen Redis costs the check about a second, never a hang; when all is well it
+    costs a few milliseconds."""
     checks = {"database": _database_state(), "cache": _cache_state()}
     if not celery_app.conf.task_always_eager:  # in-process jobs have no broker to lose
         checks["broker"] = _broker_state()
-    healthy = all(state == "ok" for state in checks.values())
-    return JsonResponse(checks, status=200 if healthy else 503)
+    if checks["database"] != "ok":
+        status = "down"
+    elif any(state != "ok" for state in checks.values()):
+        status = "degraded"
+    else:
+        status = "ok"
+    return JsonResponse({"status": status, **checks}, status=503 if status == "down" else 200)
 
 
 def _database_state() -> str:
