@@ -32,7 +32,8 @@ demo: $(STAMP)
 # this host only: with no HTTPS there, cookies are not HTTPS-only and plain HTTP is not
 # redirected to HTTPS (a real deployment keeps both defaults; README "Deployment").
 # DEMO_MODE=1: it is the demo, whose accounts share the public password (nowhere else may
-# a password be set to it).
+# a password be set to it), and it installs the development app (nq57/devtools), where
+# `serve` and `seed_demo` live (DEBUG=1 turns DEMO_MODE on for the other demo steps).
 SERVE_ENV = DEBUG=0 DEMO_MODE=1 SECRET_KEY="$$(cat $(SECRET_FILE))" ALLOWED_HOSTS=$(HOST),localhost SECURE_COOKIES=0 SECURE_SSL_REDIRECT=0
 SECRET_FILE := var/demo-secret-key
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "csp",  # django-csp: the Content-Security-Policy header (see "Security headers")
     "tasks_app",
     "reports",
+    # nq57.devtools (the demo seed, `serve`, the bench_* commands): with DEMO_MODE, below.
 ]
 
 MIDDLEWARE = [
@@ -271,6 +272,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The demo (`make demo` / `make serve`, or any DEBUG=1 machine) is the only place where
 # the public demo password may be set; tasks_app.passwords refuses it everywhere else.
 DEMO_MODE = env_bool("DEMO_MODE", default=DEBUG)
+# The development app, as Zulip keeps populate_db in zilencer: the demo, and DEVTOOLS=1 for a
+# benchmark run by hand on production-like settings. Production (docker-compose) has neither.
+DEVTOOLS = DEMO_MODE or env_bool("DEVTOOLS", default=False)
+if DEVTOOLS:
+    INSTALLED_APPS.append("nq57.devtools")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

@@ -10,6 +10,11 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-any-deployment
 
 from nq57.settings import *  # noqa: F403
 
+# The tests seed the demo and drive the benchmarks, whatever DEMO_MODE says.
+DEVTOOLS = True
+if "nq57.devtools" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "nq57.devtools"]  # noqa: F405
+
 # Hashing demo and test passwords with PBKDF2 would dominate the suite's run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="nq57-test-media-")

@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 VIETNAMESE_PASSWORDS = Path(__file__).resolve().parent / "data" / "common-passwords-vi.txt"
+# The demo's accounts share it (nq57/devtools/demo/seed.py). It lives here, not in the demo,
+# because production, where the demo is not installed, must know it to refuse it.
+DEMO_PASSWORD = "demo-nq57"
 
 
 def _read_list(path: Path) -> set[str]:
@@ -35,8 +38,6 @@ class DemoPasswordValidator:
     password built around it."""
 
     def validate(self, password: str, user=None) -> None:
-        from tasks_app.demo.seed import DEMO_PASSWORD  # the seed imports models; load lazily
-
         if not settings.DEMO_MODE and DEMO_PASSWORD in password.strip().lower():
             raise ValidationError(
                 _("This is the public demo password. Choose one that only you know."),

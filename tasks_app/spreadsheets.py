@@ -20,7 +20,7 @@ stray form feed must not fail the whole export.
 
 Nothing else in the app imports openpyxl or the csv module for files that people open
 (tests/test_spreadsheet_safety.py checks). The benchmark dataset's csv
-(tasks_app/benchmarks/dataset.py) feeds PostgreSQL's COPY, not a reader, and is exempt.
+(nq57/devtools/benchmarks/dataset.py) feeds PostgreSQL's COPY, not a reader, and is exempt.
 """
 
 import csv

@@ -164,8 +164,8 @@ def test_a_task_change_refreshes_the_figures_in_the_background(folder_broker, xa
 def test_a_benchmark_s_jobs_never_reach_the_demo_s_worker(folder_broker):
     """Benchmarks queue jobs for their throwaway database; in the shared folder, the demo's
     worker would take them and read other rows under the same ids."""
+    from nq57.devtools.benchmarks.throwaway import _jobs_kept_apart
     from reports.tasks import generate_report
-    from tasks_app.benchmarks.throwaway import _jobs_kept_apart
 
     with _jobs_kept_apart():
         generate_report.delay(123)

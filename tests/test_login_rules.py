@@ -19,8 +19,8 @@ from django.urls import reverse
 from nq57.middleware import LAST_ACTIVITY_KEY
 from reports.models import Report
 from reports.selectors import reportable_weeks
-from tasks_app.demo.seed import DEMO_PASSWORD
 from tasks_app.models import User
+from tasks_app.passwords import DEMO_PASSWORD
 
 STRONG = "Xanh-hoa-2026!"
 

@@ -8,7 +8,7 @@ from django.db.models import Count, F, Max, Q
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from tasks_app.demo.seed import DEMO_PASSWORD, UNITS_WITHOUT_LOCAL_WORK
+from nq57.devtools.demo.seed import UNITS_WITHOUT_LOCAL_WORK
 from tasks_app.models import (
     CommitteeMember,
     GreeningSnapshot,
@@ -24,6 +24,7 @@ from tasks_app.models import (
     UnitKind,
     User,
 )
+from tasks_app.passwords import DEMO_PASSWORD
 
 TODAY = datetime.date(2026, 11, 21)
 OPEN = [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL]

@@ -3,7 +3,7 @@ the ordinary demo once for its whole module)."""
 
 import pytest
 
-from tasks_app.demo.seed import UNITS_WITHOUT_LOCAL_WORK
+from nq57.devtools.demo.seed import UNITS_WITHOUT_LOCAL_WORK
 from tasks_app.models import Plan, Unit, UnitKind
 from tests.test_seed_demo import seed
 

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 
-from tasks_app.management.commands import serve
+from nq57.devtools.management.commands import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,8 @@
 """The settings module read under different environments, without touching the running one."""
 
+import os
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -27,6 +29,8 @@ VARIABLES = [
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
     "TRUSTED_PROXY_COUNT",
+    "DEMO_MODE",
+    "DEVTOOLS",
 ]
 
 
@@ -175,3 +179,60 @@ def test_the_content_security_policy_allows_only_our_own_files(load):
     assert directives["default-src"] == directives["script-src"] == directives["style-src"] == ["'self'"]
     assert directives["object-src"] == directives["frame-ancestors"] == ["'none'"]
     assert not any("unsafe" in source for sources in directives.values() for source in sources)
+
+
+def test_production_leaves_the_development_app_out(load):
+    assert "nq57.devtools" not in load(SECRET_KEY="x" * 50)["INSTALLED_APPS"]
+    assert "nq57.devtools" not in load(SECRET_KEY="x" * 50, DEVTOOLS="0")["INSTALLED_APPS"]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"DEBUG": "1"}, {"SECRET_KEY": "x" * 50, "DEMO_MODE": "1"}, {"SECRET_KEY": "x" * 50, "DEVTOOLS": "1"}],
+    ids=["debug", "demo-mode", "devtools-flag"],
+)
+def test_the_demo_and_the_flag_install_the_development_app(load, env):
+    s = load(**env)
+    assert s["INSTALLED_APPS"].count("nq57.devtools") == 1 and s["DEVTOOLS"] is True
+
+
+def test_the_test_suite_always_has_the_development_app(monkeypatch, tmp_path):
+    for name in ("DEBUG", "DEMO_MODE", "DEVTOOLS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JOBS_DIR", str(tmp_path))
+    monkeypatch.delitem(sys.modules, "nq57.settings", raising=False)
+    s = runpy.run_path(str(SETTINGS_FILE.parent / "settings_test.py"))
+    assert s["DEMO_MODE"] is False
+    assert s["INSTALLED_APPS"].count("nq57.devtools") == 1
+
+
+def _manage_help(tmp_path, command: str, **extra: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {*VARIABLES, "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="nq57.settings",
+        DEBUG="0",
+        SECRET_KEY="x" * 50,
+        JOBS_DIR=str(tmp_path),
+        **extra,
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "help", command],
+        cwd=SETTINGS_FILE.parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("command", ["seed_demo", "serve", "bench_reports"])
+def test_production_does_not_know_the_development_commands(tmp_path, command):
+    result = _manage_help(tmp_path, command)
+    assert result.returncode != 0 and f"Unknown command: '{command}'" in result.stderr
+
+
+def test_the_demo_knows_the_development_commands(tmp_path):
+    result = _manage_help(tmp_path, "seed_demo", DEMO_MODE="1")
+    assert result.returncode == 0, result.stderr
+    assert "--scale" in result.stdout
+    assert _manage_help(tmp_path, "load_units").returncode == 0  # an operator's command stays

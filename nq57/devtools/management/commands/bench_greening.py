@@ -7,11 +7,11 @@ from django.core.cache import cache
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from nq57.devtools.benchmarks.dataset import build_dataset
+from nq57.devtools.benchmarks.throwaway import throwaway_database
 from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY, greening_recompute, greening_refresh_backlog
 from tasks_app.actions.tasks import task_change
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
-from tasks_app.benchmarks.dataset import build_dataset
-from tasks_app.benchmarks.throwaway import throwaway_database
 from tasks_app.clock import local_today
 from tasks_app.greening.rules import Rules
 from tasks_app.models import GreeningPolicy, GreeningSnapshot, Task, TaskStatus, UnitKind

@@ -18,10 +18,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from nq57.devtools.demo import catalogue as cat
+from nq57.devtools.demo.timeline import Life, Step, build_life, pick_scenario, round5
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
-from tasks_app.demo import catalogue as cat
-from tasks_app.demo.timeline import Life, Step, build_life, pick_scenario, round5
 from tasks_app.greening.rollup import ALL as ALL_SCOPE
 from tasks_app.models import (
     CommitteeMember,
@@ -44,12 +44,12 @@ from tasks_app.models import (
     UpdateKind,
     User,
 )
+from tasks_app.passwords import DEMO_PASSWORD  # demo data only; the real app has no default password
 
 # Nghệ An, Quảng Trị and Đà Nẵng: a large, a middle and a city province.
 DEMO_PROVINCE_CODES = ("40", "44", "48")
 # Public figures for two provinces' own plans (Nghệ An: 102 tasks; Quảng Trị: 80).
 PROVINCE_TASK_COUNTS = {"40": 102, "44": 80}
-DEMO_PASSWORD = "demo-nq57"  # demo data only; the real app has no default password
 DEMO_COMMUNE_PROVINCE = "40"
 HISTORY_WEEKS = 12
 LOCAL_TZ = ZoneInfo(settings.TIME_ZONE)

@@ -5,7 +5,7 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
-from tasks_app.demo import catalogue as cat
+from nq57.devtools.demo import catalogue as cat
 from tasks_app.models import TaskStatus
 
 # How often each life appears; communes shift these by their diligence.

@@ -32,15 +32,15 @@ from django.db import connection
 from django.test import override_settings
 
 from nq57.celery import app as celery_app
+from nq57.devtools.benchmarks.dataset import build_dataset, largest_province, updates_in_time_order
+from nq57.devtools.benchmarks.processes import django_process_pool, peak_memory_mb
+from nq57.devtools.benchmarks.snapshots import snapshot_history
+from nq57.devtools.benchmarks.throwaway import throwaway_database
+from nq57.devtools.benchmarks.workers import celery_worker, database_url, tasks_routed_to
 from reports.actions import report_generate, reports_weekly
 from reports.models import Report, ReportKind, ReportStatus
 from reports.selectors import Week, last_finished_week
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
-from tasks_app.benchmarks.dataset import build_dataset, largest_province, updates_in_time_order
-from tasks_app.benchmarks.processes import django_process_pool, peak_memory_mb
-from tasks_app.benchmarks.snapshots import snapshot_history
-from tasks_app.benchmarks.throwaway import throwaway_database
-from tasks_app.benchmarks.workers import celery_worker, database_url, tasks_routed_to
 from tasks_app.clock import local_today
 from tasks_app.models import Unit, UnitKind
 

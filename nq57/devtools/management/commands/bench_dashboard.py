@@ -23,14 +23,14 @@ from django.db import connection
 from django.db.models import Case, Count, When
 from django.test import Client
 
+from nq57.devtools.benchmarks.dataset import build_dataset, largest_province
+from nq57.devtools.benchmarks.http import Figures, Page, client_for, get_ok, measure
+from nq57.devtools.benchmarks.snapshots import snapshot_history
+from nq57.devtools.benchmarks.throwaway import throwaway_database
+from nq57.devtools.benchmarks.workers import celery_worker, tasks_routed_to
 from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY
 from tasks_app.actions.tasks import task_change
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
-from tasks_app.benchmarks.dataset import build_dataset, largest_province
-from tasks_app.benchmarks.http import Figures, Page, client_for, get_ok, measure
-from tasks_app.benchmarks.snapshots import snapshot_history
-from tasks_app.benchmarks.throwaway import throwaway_database
-from tasks_app.benchmarks.workers import celery_worker, tasks_routed_to
 from tasks_app.clock import local_today
 from tasks_app.greening.counting import task_source, with_states
 from tasks_app.greening.rules import Rules

@@ -25,12 +25,12 @@ from django.utils.module_loading import import_string
 from whitenoise.base import WhiteNoise
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from nq57.devtools.benchmarks.http import Page, client_for, get_ok, measure
+from nq57.devtools.benchmarks.throwaway import throwaway_database
+from nq57.devtools.demo.seed import seed_demo
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
-from tasks_app.benchmarks.http import Page, client_for, get_ok, measure
-from tasks_app.benchmarks.throwaway import throwaway_database
 from tasks_app.clock import local_today
-from tasks_app.demo.seed import seed_demo
 from tasks_app.models import GreeningSnapshot, Membership, Task
 
 COMMUNE_USER = "xa.canbo"

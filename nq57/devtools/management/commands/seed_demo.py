@@ -6,8 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nq57.devtools.demo.seed import seed_demo
 from tasks_app.clock import parse_day
-from tasks_app.demo.seed import DEMO_PASSWORD, seed_demo
+from tasks_app.passwords import DEMO_PASSWORD
 
 
 class Command(BaseCommand):
