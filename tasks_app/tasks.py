@@ -37,6 +37,8 @@ def greening_refresh_stale() -> dict | None:
     return _summary(result) if result else None
 
 
+# Sent by name, not called: the operations page's "Recompute today's figures" button
+# (actions.operations.greening_recompute_today) and its "send again" of a failed run.
 @shared_task(name="greening.recompute_date", **RETRY)
 def greening_recompute_date(on: str) -> dict:
     return _summary(greening.greening_recompute(on=datetime.date.fromisoformat(on)))

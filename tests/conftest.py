@@ -48,7 +48,9 @@ def plan(nghe_an) -> Plan:
 
 @pytest.fixture
 def alice(db) -> User:
-    """A commune officer."""
+    """An account in no unit (no membership): she signs in, but has no role, so the
+    officials' pages show her nothing. Tests use her as a plain author, as a user with no
+    rights, and to add memberships of their own; for a commune officer, see xa_officer."""
     return User.objects.create_user("alice", password="x", full_name="Nguyễn Thị An")
 
 

@@ -1,9 +1,11 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tasks_app.actions.tasks import StaleTaskVersion, task_change, task_create
-from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UpdateKind
+from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
 
 
 def new_task(plan, commune, **fields) -> Task:
@@ -96,3 +98,36 @@ def test_saving_without_a_change_records_nothing(plan, commune, alice):
     task = task_create(task=new_task(plan, commune), author=alice)
     assert task_change(task=task, expected_version=1, author=alice) is None
     assert TaskUpdate.objects.filter(task=task).count() == 1
+
+
+def test_a_change_writes_only_the_columns_it_changes(plan, commune, alice):
+    task = task_create(task=new_task(plan, commune), author=alice)
+    created_at = task.created_at
+    # The caller's copy is not the judge of who created the task, or when.
+    task.created_at = created_at - datetime.timedelta(days=30)
+    task.created_by = User.objects.create_user("other", password="x", full_name="Người khác")
+    task.deadline = datetime.date(2026, 4, 30)
+    with CaptureQueriesContext(connection) as queries:
+        task_change(task=task, expected_version=1, author=alice, note="Gia hạn")
+    [written] = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "tasks_app_task"')]
+    assert '"deadline"' in written and '"version"' in written
+    assert '"title"' not in written and '"expected_product"' not in written and '"created_at"' not in written
+    stored = Task.objects.get(pk=task.pk)
+    assert (stored.deadline, stored.version) == (datetime.date(2026, 4, 30), 2)
+    assert (stored.created_at, stored.created_by) == (created_at, alice)
+
+
+def test_the_creation_row_can_say_how_a_task_started(plan, commune, alice):
+    """A task built with a later state (the demo's, say) still starts its history not started."""
+    task = task_create(task=new_task(plan, commune, status=TaskStatus.COMPLETED), author=alice)
+    as_is = TaskUpdate.for_creation(task, author=alice)
+    as_started = TaskUpdate.for_creation(
+        task, author=alice, note="Giao", status_after=TaskStatus.NOT_STARTED, progress_after=0
+    )
+    assert (as_is.kind, as_is.version, as_is.created_at) == (UpdateKind.CREATED, 1, task.created_at)
+    assert (as_is.status_after, as_is.progress_after) == (TaskStatus.COMPLETED, 100)
+    assert (as_started.status_after, as_started.progress_after, as_started.note) == (
+        TaskStatus.NOT_STARTED,
+        0,
+        "Giao",
+    )

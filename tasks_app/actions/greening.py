@@ -217,7 +217,8 @@ def greening_policy_update(
     policy.updated_at = timezone.now()
     policy.updated_by = author
     policy.full_clean(exclude=["updated_by"])
-    policy.save()
+    changed = [name for name in changes if name != "bands"]  # the bands are rows of their own
+    policy.save(update_fields=[*changed, "version", "updated_at", "updated_by"])
     if "bands" in changes:
         policy.bands.all().delete()
         GreeningBand.objects.bulk_create(

@@ -13,21 +13,8 @@ from django.utils import timezone
 from tasks_app.actions.greening import greening_mark_stale
 from tasks_app.actions.tasks import check_version, detail_changes, task_change
 from tasks_app.clock import LOCAL_TZ, local_today
-from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
+from tasks_app.models import SHARED_WITH_COPIES, Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
 
-# The fields a copy takes from its parent when it is cascaded (see task_cascade), and
-# follows when the parent's are corrected. The responsible person is the commune's own.
-SHARED_WITH_COPIES = (
-    "title",
-    "description",
-    "task_group",
-    "phase",
-    "approving_authority",
-    "start_date",
-    "deadline",
-    "expected_product",
-    "is_key",
-)
 # Copies that no longer follow their parent: their work is closed, and changing, say,
 # the deadline of a completed copy would rewrite whether it was on time.
 CLOSED_STATUSES = (TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.WITHDRAWN)

@@ -12,34 +12,18 @@ from django.utils import timezone
 
 from tasks_app.actions.greening import greening_mark_stale
 from tasks_app.clock import local_today
-from tasks_app.models import Evidence, Membership, Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
-
-# Every field a person may edit on a task, in the order forms show them.
-EDITABLE_FIELDS = (
-    "plan",
-    "code",
-    "title",
-    "description",
-    "task_group",
-    "phase",
-    "parent",
-    "lead_unit",
-    "coordinating_units",
-    "responsible_user",
-    "responsible_name",
-    "responsible_position",
-    "approving_authority",
-    "start_date",
-    "deadline",
-    "expected_product",
-    "status",
-    "progress",
-    "completed_on",
-    "is_key",
+from tasks_app.models import (
+    RECORDED_AS_CHANGES,
+    SHARED_WITH_COPIES,
+    Evidence,
+    Membership,
+    Task,
+    TaskStatus,
+    TaskUpdate,
+    Unit,
+    UpdateKind,
+    User,
 )
-# Status and progress have their own columns in TaskUpdate; coordinating units are diffed
-# as a set. The rest are recorded in TaskUpdate.changes.
-DETAIL_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("status", "progress", "coordinating_units"))
 
 
 class StaleTaskVersion(Exception):
@@ -96,16 +80,7 @@ def task_create(
     task.save(force_insert=True)
     if coordinating_units:
         task.coordinating_units.set(coordinating_units)
-    TaskUpdate.objects.create(
-        task=task,
-        author=author,
-        created_at=task.created_at,
-        kind=UpdateKind.CREATED,
-        version=1,
-        status_after=task.status,
-        progress_after=task.progress,
-        note=note,
-    )
+    TaskUpdate.for_creation(task, author=author, note=note).save(force_insert=True)
     greening_mark_stale(unit_ids=[task.lead_unit_id])
     return task
 
@@ -165,10 +140,15 @@ def task_change(
         kind = UpdateKind.NOTE
     task.version = current.version + 1
     task.updated_at = timezone.now()
-    task.created_at, task.created_by_id = current.created_at, current.created_by_id
     own = task.lead_unit_id in _author_unit_ids(author)
     task.last_own_update_at = task.updated_at if own else current.last_own_update_at
-    task.save()
+    # Only the columns this change writes. An edited field left out holds the same value in
+    # `task` and in the locked row (detail_changes compared them); the rest (who created the
+    # task and when) are not the caller's to write. Coordinating units were set above.
+    changed = [name for name in changes if name != "coordinating_units"]
+    changed += ["status"] if status_changed else []
+    changed += ["progress"] if progress_changed else []
+    task.save(update_fields=[*changed, "version", "updated_at", "last_own_update_at"])
     if kind != UpdateKind.NOTE:
         # A task moved to another unit leaves the old unit's figures stale too.
         greening_mark_stale(unit_ids={current.lead_unit_id, task.lead_unit_id})
@@ -217,7 +197,7 @@ def check_version(current: Task, expected_version: int) -> None:
 
 def detail_changes(before: Task, after: Task) -> dict[str, list[Any]]:
     changes = {}
-    for name in DETAIL_FIELDS:
+    for name in RECORDED_AS_CHANGES:
         field = Task._meta.get_field(name)
         attname = field.attname
         old, new = getattr(before, attname), getattr(after, attname)
@@ -251,23 +231,19 @@ def task_cascade(
     now = timezone.now()
     # Being given a task is not the commune reporting: its last own update stays as it was.
     authors_units = _author_unit_ids(author)
+    shared = {
+        field.attname: getattr(parent, field.attname)
+        for field in (Task._meta.get_field(name) for name in SHARED_WITH_COPIES)
+    }
     children = [
         Task(
+            **shared,
             plan_id=parent.plan_id,
             code=f"{parent.code}/{commune.code}",
-            title=parent.title,
-            description=parent.description,
-            task_group_id=parent.task_group_id,
-            phase_id=parent.phase_id,
             parent=parent,
             lead_unit=commune,
             responsible_name=f"{responsible_position} {commune.name}",
             responsible_position=f"{responsible_position} {commune.name}",
-            approving_authority=parent.approving_authority,
-            start_date=parent.start_date,
-            deadline=parent.deadline,
-            expected_product=parent.expected_product,
-            is_key=parent.is_key,
             status=TaskStatus.NOT_STARTED,
             progress=0,
             version=1,
@@ -282,16 +258,7 @@ def task_cascade(
     created = Task.objects.bulk_create(children, batch_size=500)
     TaskUpdate.objects.bulk_create(
         [
-            TaskUpdate(
-                task=child,
-                author=author,
-                created_at=now,
-                kind=UpdateKind.CREATED,
-                version=1,
-                status_after=child.status,
-                progress_after=child.progress,
-                note=f"{parent.lead_unit.name}: {parent.code}",
-            )
+            TaskUpdate.for_creation(child, author=author, note=f"{parent.lead_unit.name}: {parent.code}")
             for child in created
         ],
         batch_size=500,

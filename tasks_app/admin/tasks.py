@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from tasks_app.actions.tasks import EDITABLE_FIELDS, StaleTaskVersion, task_change, task_create
+from tasks_app.actions.tasks import StaleTaskVersion, task_change, task_create
 from tasks_app.models import (
+    EDITABLE_FIELDS,
     OPEN_STATUSES,
     CommitteeMember,
     Evidence,

@@ -70,7 +70,8 @@ def task_source(*, on: datetime.date, today: datetime.date) -> TaskSource:
 
 
 def with_states(source: TaskSource, *, on: datetime.date, rules: Rules) -> QuerySet:
-    """The source's rows annotated with `greening_state`."""
+    """The source's rows annotated with `greening_state`: the rules read the columns the
+    source names (a task's own, or its last update's for a past date)."""
     return source.queryset.annotate(
         greening_state=task_state_expression(on=on, rules=rules, cols=source.cols)
     )

@@ -25,7 +25,18 @@ from tasks_app.models.plans import (
     plan_scope_ids,
     plans_implemented_by,
 )
-from tasks_app.models.tasks import OPEN_STATUSES, Evidence, Task, TaskStatus, TaskUpdate, UpdateKind
+from tasks_app.models.tasks import (
+    CORRECTABLE_FIELDS,
+    EDITABLE_FIELDS,
+    OPEN_STATUSES,
+    RECORDED_AS_CHANGES,
+    SHARED_WITH_COPIES,
+    Evidence,
+    Task,
+    TaskStatus,
+    TaskUpdate,
+    UpdateKind,
+)
 from tasks_app.models.units import (
     COMMUNE_DIVISION_TYPES,
     PROVINCE_DIVISION_TYPES,
@@ -36,9 +47,13 @@ from tasks_app.models.units import (
 
 __all__ = [
     "COMMUNE_DIVISION_TYPES",
+    "CORRECTABLE_FIELDS",
+    "EDITABLE_FIELDS",
     "OPEN_STATUSES",
     "PROVINCE_DIVISION_TYPES",
+    "RECORDED_AS_CHANGES",
     "ROLE_UNIT_KINDS",
+    "SHARED_WITH_COPIES",
     "STATE_COUNT_FIELDS",
     "SUBTREE_COUNT_FIELDS",
     "Colour",

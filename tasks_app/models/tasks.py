@@ -1,4 +1,5 @@
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -11,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tasks_app.models.derived import DerivedFieldsQuerySet, FoldedTextField, save_derived
 from tasks_app.text import task_search_text
+
+if TYPE_CHECKING:
+    from tasks_app.models.accounts import User
 
 
 class TaskStatus(models.TextChoices):
@@ -193,6 +197,56 @@ class Task(models.Model):
         return self.responsible_name
 
 
+# Task's fields by what they are for. Each list is cut from the one above it, so a field
+# added to the task is placed once; each keeps the order the forms show the fields in.
+
+# Every field a person may edit on a task (the admin's form shows them all).
+EDITABLE_FIELDS = (
+    "plan",
+    "code",
+    "title",
+    "description",
+    "task_group",
+    "phase",
+    "parent",
+    "lead_unit",
+    "coordinating_units",
+    "responsible_user",
+    "responsible_name",
+    "responsible_position",
+    "approving_authority",
+    "start_date",
+    "deadline",
+    "expected_product",
+    "status",
+    "progress",
+    "completed_on",
+    "is_key",
+)
+# The "6 rõ" details an officer corrects once the task exists ("Sửa nhiệm vụ"). Not the
+# plan and code (the task's identity: its copies' codes are built from them), the lead unit
+# and parent (a copy given to the wrong commune is withdrawn and assigned again), the
+# account, or the work's progress, which the unit reports.
+CORRECTABLE_FIELDS = tuple(
+    name
+    for name in EDITABLE_FIELDS
+    if name
+    not in ("plan", "code", "parent", "lead_unit", "responsible_user", "status", "progress", "completed_on")
+)
+# What a cascaded copy takes from its parent (task_cascade), and follows when the parent's
+# are corrected (task_edit_details). Who is responsible, and with whom, is the commune's own.
+SHARED_WITH_COPIES = tuple(
+    name
+    for name in CORRECTABLE_FIELDS
+    if name not in ("coordinating_units", "responsible_name", "responsible_position")
+)
+# Recorded one by one in TaskUpdate.changes as [old, new]: status and progress have their
+# own columns in TaskUpdate, and coordinating units are compared as a set.
+RECORDED_AS_CHANGES = tuple(
+    name for name in EDITABLE_FIELDS if name not in ("status", "progress", "coordinating_units")
+)
+
+
 class UpdateKind(models.TextChoices):
     CREATED = "created", _("Created")
     PROGRESS = "progress", _("Progress report")
@@ -282,6 +336,30 @@ class TaskUpdate(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise TypeError("TaskUpdate is append-only; record a new update instead.")
         super().save(*args, **kwargs)
+
+    @classmethod
+    def for_creation(
+        cls,
+        task: Task,
+        *,
+        author: "User | None",
+        note: str = "",
+        status_after: str | None = None,
+        progress_after: int | None = None,
+    ) -> "TaskUpdate":
+        """The first row of `task`'s history, unsaved (for create or bulk_create): version 1,
+        at the task's creation time. It records the task's status and progress, unless
+        `status_after`/`progress_after` say how it started (a task built with its later state)."""
+        return cls(
+            task=task,
+            author=author,
+            created_at=task.created_at,
+            kind=UpdateKind.CREATED,
+            version=1,
+            status_after=task.status if status_after is None else status_after,
+            progress_after=task.progress if progress_after is None else progress_after,
+            note=note,
+        )
 
     @property
     def timeline_event(self) -> str:

@@ -10,7 +10,8 @@ from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QueryS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tasks_app.greening.rules import Rules, state_colour, task_state_expression
+from tasks_app.greening.counting import TaskSource, with_states
+from tasks_app.greening.rules import Rules, TaskColumns, state_colour
 from tasks_app.models import (
     OPEN_STATUSES,
     Colour,
@@ -59,8 +60,9 @@ def states_of_colour(colour: str, rules: Rules) -> list[str]:
     return [state for state in TaskState.values if state_colour(state, rules) == wanted]
 
 
-def with_states(tasks: QuerySet[Task], *, on: datetime.date, rules: Rules) -> QuerySet[Task]:
-    return tasks.annotate(greening_state=task_state_expression(on=on, rules=rules))
+def tasks_with_states(tasks: QuerySet[Task], *, on: datetime.date, rules: Rules) -> QuerySet[Task]:
+    """`tasks` annotated with `greening_state`, read from their own (live) columns."""
+    return with_states(TaskSource(tasks, TaskColumns()), on=on, rules=rules)
 
 
 def count_colours(tasks: QuerySet[Task], rules: Rules) -> dict[str, int]:
@@ -111,7 +113,7 @@ def task_list(
 
     The colour counts apply every filter except the colour itself, so each count says what
     choosing that colour would show."""
-    tasks = with_states(tasks, on=on, rules=rules)
+    tasks = tasks_with_states(tasks, on=on, rules=rules)
     if filters.unit:
         tasks = tasks.filter(lead_unit_id=filters.unit)
     if filters.parent:
@@ -291,7 +293,7 @@ def task_page(
         copies = copies.filter(seen)
     assigned = copies.exclude(status=TaskStatus.WITHDRAWN)
     page.children_withdrawn = copies.filter(status=TaskStatus.WITHDRAWN).count()
-    children = with_states(assigned, on=on, rules=rules)
+    children = tasks_with_states(assigned, on=on, rules=rules)
     rollup = assigned.aggregate(
         total=Count("pk"),
         completed=Count("pk", filter=Q(status=TaskStatus.COMPLETED)),
