@@ -9,6 +9,7 @@ handler500 = "nq57.errors.server_error"
 
 urlpatterns = [
     path("", include("tasks_app.urls")),
+    path("dashboard/", include("reports.boards.urls")),
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

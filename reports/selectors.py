@@ -14,6 +14,24 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from reports.boards.selectors.boards import (
+    CommuneTableQuery,
+    NationalBoard,
+    UnitBoard,
+    commune_board,
+    national_board,
+    province_board,
+    sort_rows,
+)
+from reports.boards.selectors.bottlenecks import (
+    SILENT_AFTER_DAYS,
+    Bottlenecks,
+    BottleneckTask,
+    bottleneck_tasks,
+    bottlenecks,
+)
+from reports.boards.selectors.figures import BoardFilters, UnitFigures
+from reports.boards.selectors.reasons import unit_reason, unit_reason_short
 from reports.models import Report, ReportKind, week_of
 from tasks_app.access import visible_reports
 from tasks_app.clock import end_of_day, local_today
@@ -28,24 +46,6 @@ from tasks_app.models import (
     Unit,
     UnitKind,
     User,
-)
-from tasks_app.selectors.dashboards import (
-    SILENT_AFTER_DAYS,
-    BoardFilters,
-    Bottlenecks,
-    BottleneckTask,
-    CommuneTableQuery,
-    NationalBoard,
-    UnitBoard,
-    UnitFigures,
-    bottleneck_tasks,
-    bottlenecks,
-    commune_board,
-    national_board,
-    province_board,
-    sort_rows,
-    unit_reason,
-    unit_reason_short,
 )
 from tasks_app.selectors.greening import current_policy
 
@@ -254,7 +254,7 @@ def _newest_per_task(rows, text_field: str) -> Iterator[NoteItem]:
 
 def quiet_unit_ids(on: datetime.date) -> set[int]:
     """Units with tasks and no update in the 7 days up to the end of `on`: the dashboards'
-    "quiet" (see tasks_app.selectors.dashboards._is_silent), for every unit at once, from
+    "quiet" (see reports.boards.selectors.bottlenecks.is_silent), for every unit at once, from
     one week of updates instead of each unit's newest one."""
     cutoff = end_of_day(on)
     window = cutoff - datetime.timedelta(days=SILENT_AFTER_DAYS)

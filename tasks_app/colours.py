@@ -1,5 +1,5 @@
 """The one palette of the green / yellow / red / grey states, for every place that draws
-them: the pages' CSS (static/css/app.css), the SVG charts and map (tasks_app.charts), the
+them: the pages' CSS (static/css/app.css), the SVG charts and map (reports.boards.charts), the
 PDF reports' CSS and the Excel fills (tasks_app.spreadsheets).
 
 The fills are the Okabe–Ito colours (bluish green, yellow, vermillion), which readers with

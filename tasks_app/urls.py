@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tasks_app.views import dashboards, lifecycle, operations, system, tasks
+from tasks_app.views import lifecycle, operations, system, tasks
 
 urlpatterns = [
     path("", system.home, name="home"),
@@ -10,10 +10,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", system.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("dashboard/", dashboards.dashboard_home, name="dashboard"),
-    path("dashboard/national/", dashboards.national, name="dashboard_national"),
-    path("dashboard/province/<id:pk>/", dashboards.province, name="dashboard_province"),
-    path("dashboard/commune/<id:pk>/", dashboards.commune, name="dashboard_commune"),
     path("tasks/", tasks.my_tasks, name="my_tasks"),
     path("tasks/new/", tasks.task_new, name="task_new"),
     path("tasks/approvals/", lifecycle.approvals, name="task_approvals"),

@@ -9,7 +9,7 @@ import pytest
 import vietnam_provinces
 from django.utils import translation
 
-from tasks_app.charts import (
+from reports.boards.charts import (
     ICON_PATHS,
     PALETTE,
     PROVINCE_GRID,
@@ -371,7 +371,7 @@ def _smallest_text_on(svg: str, available: float) -> float:
 
 
 def test_the_boards_charts_keep_their_text_at_11px_on_a_phone_and_a_laptop():
-    from tasks_app.templatetags.dashboards import PHONE_WIDTH
+    from reports.templatetags.dashboards import PHONE_WIDTH
 
     def drawn(width):
         return [

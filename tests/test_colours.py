@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from reports.boards import charts
 from reports.templatetags.report_pdf import pdf_palette_css
-from tasks_app import charts
 from tasks_app.colours import PALETTE, css_variables, excel_rgb
 
 APP_CSS = Path(settings.BASE_DIR) / "static" / "css" / "app.css"

@@ -12,11 +12,12 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from reports.boards.selectors.boards import sort_rows
+from reports.boards.selectors.reasons import unit_reason
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.clock import local_today
 from tasks_app.greening.rules import Rules
 from tasks_app.models import GreeningPolicy, GreeningSnapshot, Task, TaskGroup, TaskStatus, Unit, UnitKind
-from tasks_app.selectors.dashboards import sort_rows, unit_reason
 from tasks_app.text import fold
 
 TODAY = local_today()
@@ -236,7 +237,7 @@ def test_commune_search_ignores_diacritics(client, tinh_leader, nghe_an, commune
 
 
 def test_unranked_rows_sort_last_both_ways(commune, other_commune):
-    from tasks_app.selectors.dashboards import UnitFigures
+    from reports.boards.selectors.figures import UnitFigures
 
     ranked = UnitFigures(unit=commune, snapshot=None)
     ranked_snapshot = type("S", (), {"rank": 1})()

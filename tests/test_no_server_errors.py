@@ -12,11 +12,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from reports.boards.forms import BoardFilterForm, CommuneTableForm
 from reports.forms import ArchiveFilterForm
 from reports.models import Report, ReportKind
 from reports.selectors import reportable_weeks
 from tasks_app.actions.greening import greening_recompute
-from tasks_app.forms import BoardFilterForm, CommuneTableForm, TaskFilterForm
+from tasks_app.forms.filters import TaskFilterForm
 from tasks_app.models import GreeningSnapshot
 from tasks_app.params import ID_MAX, PageForm
 

@@ -6,11 +6,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from reports.boards.selectors.bottlenecks import is_silent, last_updates
 from reports.selectors import quiet_unit_ids
 from tasks_app.actions.tasks import task_cascade, task_change, task_create
 from tasks_app.clock import local_today
 from tasks_app.models import Task, TaskUpdate, UpdateKind
-from tasks_app.selectors.dashboards import _is_silent, last_updates
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def communes(make_task, commune, other_commune, xa_officer):
 
 def quiet(units, on=TODAY) -> set[int]:
     rows = last_updates(type(units[0]).objects.filter(pk__in=[u.pk for u in units]), on=on)
-    return {unit.pk for unit in rows if _is_silent(unit, on=on)}
+    return {unit.pk for unit in rows if is_silent(unit, on=on)}
 
 
 def test_a_cascade_from_the_province_does_not_make_a_quiet_commune_active(
@@ -103,7 +103,7 @@ def test_a_past_date_counts_only_the_units_own_updates_from_the_history(
     }
     assert abs(rows[commune.pk].last_update - ago(20)) < datetime.timedelta(seconds=1)
     assert rows[other_commune.pk].last_update is None
-    assert _is_silent(rows[commune.pk], on=on) and _is_silent(rows[other_commune.pk], on=on)
+    assert is_silent(rows[commune.pk], on=on) and is_silent(rows[other_commune.pk], on=on)
     assert {commune.pk, other_commune.pk} <= quiet_unit_ids(on)
 
 

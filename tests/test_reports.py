@@ -17,9 +17,9 @@ from pypdf import PdfReader
 
 from nq57.celery import app as celery_app
 from reports import actions, documents
+from reports.boards.charts import percent_text
 from reports.models import Report, ReportKind, ReportStatus
 from reports.selectors import Week, last_finished_week, report_content
-from tasks_app.charts import percent_text
 from tasks_app.clock import LOCAL_TZ, local_today
 from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UnitKind, UpdateKind
 

@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from reports.boards.selectors.boards import sort_rows
 from reports.documents import report_workbook
 from reports.models import ReportKind
 from reports.selectors import last_finished_week, report_content
 from tasks_app.models import DivisionType, Unit, UnitKind
-from tasks_app.selectors.dashboards import sort_rows
 from tasks_app.text import sort_key, unit_sort_key
 
 # Worked out by hand from the rule: "Thành phố" dropped, so Hà Nội sorts under H; Đ after D
@@ -186,7 +186,7 @@ def test_the_commune_checklist_of_the_create_form_is_in_vietnamese_order(client,
 
 @pytest.mark.django_db
 def test_the_communes_table_sorts_by_name_in_vietnamese_order(nghe_an):
-    from tasks_app.selectors.dashboards import UnitFigures
+    from reports.boards.selectors.figures import UnitFigures
 
     communes = Unit.objects.filter(parent=nghe_an).order_by("code")
     rows = [UnitFigures(unit=unit, snapshot=None) for unit in communes]

@@ -9,7 +9,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tasks_app import charts, colours
+from reports.boards import charts
+from tasks_app import colours
 from tasks_app.models import Colour
 
 register = template.Library()

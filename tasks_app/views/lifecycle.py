@@ -32,7 +32,7 @@ from tasks_app.actions.lifecycle import (
     task_withdraw,
 )
 from tasks_app.actions.tasks import StaleTaskVersion
-from tasks_app.forms import APPROVE, REOPEN, RETURN, ApprovalForm, ReasonForm, TaskEditForm
+from tasks_app.forms.lifecycle import APPROVE, REOPEN, RETURN, ApprovalForm, ReasonForm, TaskEditForm
 from tasks_app.models import Task, TaskStatus, Unit, UnitKind, User
 from tasks_app.params import PageForm, report_ignored
 from tasks_app.selectors.lifecycle import awaiting_approval

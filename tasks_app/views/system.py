@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from nq57.celery import app as celery_app
 from tasks_app.access import start_page
-from tasks_app.forms_accounts import LoginForm, PasswordChangeForm
+from tasks_app.forms.accounts import LoginForm, PasswordChangeForm
 
 
 @require_safe  # HEAD too: uptime checks ask with HEAD

@@ -42,14 +42,11 @@ from tasks_app.actions.evidence import evidence_store
 from tasks_app.actions.tasks import StaleTaskVersion, task_assign, task_cascade, task_change
 from tasks_app.clock import local_today
 from tasks_app.evidence_files import CONTENT_TYPES as EVIDENCE_CONTENT_TYPES
-from tasks_app.forms import (
-    ApprovalForm,
-    TaskCascadeForm,
-    TaskCreateForm,
-    TaskFilterForm,
-    TaskUpdateForm,
-    kept_evidence_token,
-)
+from tasks_app.forms.creation import TaskCascadeForm, TaskCreateForm
+from tasks_app.forms.evidence import kept_evidence_token
+from tasks_app.forms.filters import TaskFilterForm
+from tasks_app.forms.lifecycle import ApprovalForm
+from tasks_app.forms.updates import TaskUpdateForm
 from tasks_app.greening.rules import Rules
 from tasks_app.models import Colour, Evidence, GreeningPolicy, Plan, Task, TaskStatus, Unit, UnitKind
 from tasks_app.params import valid_query

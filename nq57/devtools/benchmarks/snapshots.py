@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from django.db import connection
 
+from reports.boards.selectors.figures import TREND_WEEKS
 from tasks_app.actions.greening import greening_recompute
-from tasks_app.selectors.dashboards import TREND_WEEKS
 
 
 def snapshot_history(last_day: datetime.date, say: Callable[[str], None], *, last_day_label: str) -> float:

@@ -15,21 +15,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from reports.boards.forms import BoardFilterForm, CommuneTableForm
+from reports.boards.selectors.boards import commune_board, national_board, province_board
+from reports.boards.selectors.figures import board_groups, board_plans, figure_days
+from reports.boards.selectors.reasons import unit_reason, unit_reason_short
 from tasks_app.access import get_unit_for_dashboard, home_dashboard_unit, may_view_national, user_scope
-from tasks_app.forms import BoardFilterForm, CommuneTableForm
 from tasks_app.greening.rules import Rules
 from tasks_app.models import Unit, UnitKind
 from tasks_app.params import report_ignored, valid_query
-from tasks_app.selectors.dashboards import (
-    board_groups,
-    board_plans,
-    commune_board,
-    figure_days,
-    national_board,
-    province_board,
-    unit_reason,
-    unit_reason_short,
-)
 from tasks_app.selectors.greening import current_policy
 
 PARTIALS = {"board", "communes"}

@@ -1,4 +1,4 @@
-"""The dashboards' charts and table helpers. The charts themselves are tasks_app.charts,
+"""The dashboards' charts and table helpers. The charts themselves are reports.boards.charts,
 shared with the PDF reports; these tags only feed them a board's figures."""
 
 from decimal import Decimal
@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from tasks_app import charts
+from reports.boards import charts
 from tasks_app.models import Colour
 
 register = template.Library()
