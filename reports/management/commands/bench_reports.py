@@ -32,9 +32,8 @@ from django.db import connection
 from django.test import override_settings
 
 from nq57.celery import app as celery_app
-from reports.actions import report_generate, reports_weekly
-from reports.models import Report, ReportKind, ReportStatus
-from reports.selectors import Week, last_finished_week
+from reports.documents.actions import report_generate, reports_weekly
+from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
 from tasks_app.benchmarks.dataset import build_dataset, largest_province, updates_in_time_order
 from tasks_app.benchmarks.processes import django_process_pool, peak_memory_mb
@@ -87,7 +86,7 @@ class Command(BaseCommand):
             raise CommandError("--tasks must be at least 1")
         say: Say = self.stdout.write
         today = local_today()
-        week = last_finished_week(today)
+        week = Week.last_finished(today)
         say(f"Database: {connection.vendor}; building a throwaway copy…")
         with throwaway_database("bench_reports"), _media_folder() as media_root:
             started = time.perf_counter()
