@@ -2,15 +2,19 @@
 schedule or a person), so a report is rendered once and everyone downloads that file."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tasks_app.models import Unit
+from tasks_app.clock import local_today
+from tasks_app.models import Unit, UnitKind
 
 
 class ReportKind(models.TextChoices):
@@ -18,13 +22,24 @@ class ReportKind(models.TextChoices):
     PROVINCE_WEEKLY = "province_weekly", _("Province weekly report")
     COMMUNE_SUMMARY = "commune_summary", _("Commune summary (one page)")
 
+    @property
+    def unit_kind(self) -> str:
+        """The kind of unit a report of this kind is about."""
+        return _UNIT_KIND[self]
 
-# Which kind of unit each report is about.
-KIND_UNIT = {
-    ReportKind.NATIONAL_WEEKLY: "central",
-    ReportKind.PROVINCE_WEEKLY: "province",
-    ReportKind.COMMUNE_SUMMARY: "commune",
+    @classmethod
+    def for_unit(cls, unit: Unit) -> "ReportKind | None":
+        """The kind of report about `unit` (None: no report is about a unit of its kind)."""
+        return _KIND_OF_UNIT.get(unit.kind)
+
+
+# One kind of report per kind of unit: the unit decides which report it gets.
+_UNIT_KIND = {
+    ReportKind.NATIONAL_WEEKLY: UnitKind.CENTRAL,
+    ReportKind.PROVINCE_WEEKLY: UnitKind.PROVINCE,
+    ReportKind.COMMUNE_SUMMARY: UnitKind.COMMUNE,
 }
+_KIND_OF_UNIT = {unit_kind: kind for kind, unit_kind in _UNIT_KIND.items()}
 
 
 KIND_FILE_PREFIX = {
@@ -53,9 +68,52 @@ def report_upload_to(instance: "Report", filename: str) -> str:
     return f"reports/{instance.period_start:%Y}/{instance.pk}-{instance.sha256[:16]}.pdf"
 
 
-def week_of(day: datetime.date) -> datetime.date:
-    """The Monday that starts the week `day` falls in."""
-    return day - datetime.timedelta(days=day.weekday())
+@dataclass(frozen=True)
+class Week:
+    """Monday to Sunday: the period a weekly report covers."""
+
+    start: datetime.date  # a Monday
+
+    @classmethod
+    def of(cls, day: datetime.date) -> "Week":
+        """The week `day` falls in."""
+        return cls(day - datetime.timedelta(days=day.weekday()))
+
+    @classmethod
+    def last_finished(cls, today: datetime.date | None = None) -> "Week":
+        """The week before the current one: what Monday's reports cover."""
+        return cls.of(today or local_today()).previous
+
+    @property
+    def end(self) -> datetime.date:
+        return self.start + datetime.timedelta(days=6)
+
+    @property
+    def number(self) -> int:
+        return self.start.isocalendar().week
+
+    @property
+    def previous(self) -> "Week":
+        return Week(self.start - datetime.timedelta(days=7))
+
+    @property
+    def label(self) -> str:
+        return gettext("Week %(number)s (%(start)s – %(end)s)") % {
+            "number": self.number,
+            "start": date_format(self.start, "d/m/Y"),
+            "end": date_format(self.end, "d/m/Y"),
+        }
+
+    @property
+    def short_label(self) -> str:
+        """For a list of weeks on a phone: "Tuần 48 (23/11 – 29/11/2026)", the year once
+        unless the week spans two."""
+        same_year = self.start.year == self.end.year
+        return gettext("Week %(number)s (%(start)s – %(end)s)") % {
+            "number": self.number,
+            "start": date_format(self.start, "d/m" if same_year else "d/m/Y"),
+            "end": date_format(self.end, "d/m/Y"),
+        }
 
 
 class Report(models.Model):
@@ -107,7 +165,7 @@ class Report(models.Model):
 
     def download_name(self, extension: str) -> str:
         """An ASCII file name that says what the file is: bao-cao-tuan-2026-w46-nghe-an.pdf."""
-        week = f"{self.period_start:%G}-w{self.week_number:02d}"
+        week = f"{self.week.start:%G}-w{self.week.number:02d}"
         return f"{KIND_FILE_PREFIX[self.kind]}-{week}-{ascii_slug(self.unit.name)}.{extension}"
 
     @property
@@ -115,9 +173,5 @@ class Report(models.Model):
         return self.status in (ReportStatus.QUEUED, ReportStatus.RENDERING)
 
     @property
-    def period_end(self) -> datetime.date:
-        return self.period_start + datetime.timedelta(days=6)
-
-    @property
-    def week_number(self) -> int:
-        return self.period_start.isocalendar().week
+    def week(self) -> Week:
+        return Week(self.period_start)

@@ -13,11 +13,11 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from reports import actions
+from reports.documents import actions
 from tasks_app.actions.greening import greening_drain_forgotten_backlog
 from tasks_app.job_locks import runs_alone
 
-# Running these twice is harmless: the render is claimed once (reports.actions), the
+# Running these twice is harmless: the render is claimed once (reports.documents.actions), the
 # weekly batch gets or creates one row per kind, unit and week.
 IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports.documents import views
 
 urlpatterns = [
     path("", views.report_archive, name="report_archive"),

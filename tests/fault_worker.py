@@ -16,8 +16,8 @@ import django
 django.setup()
 
 from nq57.celery import app  # noqa: E402
-from reports import actions  # noqa: E402
-from reports.documents import pdf_from_html  # noqa: E402
+from reports.documents import actions  # noqa: E402
+from reports.documents.pdf import pdf_from_html  # noqa: E402
 
 HOLD = Path(os.environ["NQ57_HOLD_RENDERS"])
 real_render_pdf = actions.render_pdf

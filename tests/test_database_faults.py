@@ -10,9 +10,8 @@ from django.db import close_old_connections
 from django.test import Client, override_settings
 
 from nq57.errors import DATABASE_UNAVAILABLE
-from reports.actions import report_generate
-from reports.models import Report, ReportKind, ReportStatus
-from reports.selectors import last_finished_week
+from reports.documents.actions import report_generate
+from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.models import Task, TaskStatus
 from tests.live_stack import (
     Browser,
@@ -116,7 +115,7 @@ def test_an_update_whose_connection_dies_between_its_writes_leaves_nothing_half_
 def test_a_render_that_loses_its_connection_is_marked_failed_so_its_retry_can_claim_it(
     nghe_an,
 ):
-    week = last_finished_week()
+    week = Week.last_finished()
     report = Report.objects.create(kind=ReportKind.PROVINCE_WEEKLY, unit=nghe_an, period_start=week.start)
 
     def lose_the_connection_mid_render(*args, **kwargs):
@@ -124,7 +123,7 @@ def test_a_render_that_loses_its_connection_is_marked_failed_so_its_retry_can_cl
         Task.objects.exists()  # the render's next query meets the dead connection
 
     lose_the_connection = mock.patch(
-        "reports.actions.report_content", side_effect=lose_the_connection_mid_render
+        "reports.documents.actions.report_content", side_effect=lose_the_connection_mid_render
     )
     with lose_the_connection, pytest.raises(DATABASE_UNAVAILABLE):
         report_generate(report.pk)

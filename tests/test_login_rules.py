@@ -17,8 +17,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from nq57.middleware import LAST_ACTIVITY_KEY
+from reports.documents.archive import reportable_weeks
 from reports.models import Report
-from reports.selectors import reportable_weeks
 from tasks_app.models import User
 from tasks_app.passwords import DEMO_PASSWORD
 

@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from reports.boards.forms import BoardFilterForm, CommuneTableForm
-from reports.forms import ArchiveFilterForm
+from reports.documents.archive import reportable_weeks
+from reports.documents.forms import ArchiveFilterForm
 from reports.models import Report, ReportKind
-from reports.selectors import reportable_weeks
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.forms.filters import TaskFilterForm
 from tasks_app.models import GreeningSnapshot

@@ -16,8 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from nq57.celery import app as celery_app
-from reports.models import Report, ReportKind, ReportStatus
-from reports.selectors import last_finished_week
+from reports.models import Report, ReportKind, ReportStatus, Week
 from reports.tasks import generate_report
 from tasks_app import tasks as greening_jobs
 from tasks_app.access import may_operate, user_reach
@@ -38,7 +37,7 @@ from tasks_app.models.operations import JOB_LABELS
 from tests.forms_html import parse_page
 
 PAGE = "/operations/"
-WEEK = last_finished_week()
+WEEK = Week.last_finished()
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import pytest
 from pypdf import PdfReader
 
 from nq57.celery import app as celery_app
-from reports.documents import FONT_DIR, pdf_from_html
+from reports.documents.pdf import FONT_DIR, pdf_from_html
+from reports.documents.pdf_fetcher import OwnFilesFetcher, RefusedResource
 from reports.models import ReportKind, ReportStatus
-from reports.pdf_files import OwnFilesFetcher, RefusedResource
 from tasks_app.models import TaskStatus
 from tests.test_reports import WEEK, at, generate, pdf_fonts, pdf_text, record
 
@@ -94,7 +94,7 @@ def test_a_pdf_logs_the_refused_resource_but_not_weasyprints_progress_steps(capl
 
     assert not [record for record in caplog.records if record.name == "weasyprint.progress"]
     assert any(record.name == "weasyprint" and record.levelno >= logging.WARNING for record in caplog.records)
-    assert any(record.name == "reports.pdf_files" for record in caplog.records)
+    assert any(record.name == "reports.documents.pdf_fetcher" for record in caplog.records)
 
 
 def test_a_stylesheet_in_the_media_folder_is_read(media):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from reports.boards.selectors.bottlenecks import is_silent, last_updates
-from reports.selectors import quiet_unit_ids
+from reports.documents.content import quiet_unit_ids
 from tasks_app.actions.tasks import task_cascade, task_change, task_create
 from tasks_app.clock import local_today
 from tasks_app.models import Task, TaskUpdate, UpdateKind

@@ -26,8 +26,7 @@ from django.test import Client
 from django.urls import reverse
 
 from nq57.celery import app
-from reports.models import Report, ReportStatus
-from reports.selectors import last_finished_week
+from reports.models import Report, ReportStatus, Week
 from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY
 from tasks_app.models import GreeningBacklog, Task
 from tasks_app.tasks import greening_refresh_stale
@@ -183,7 +182,7 @@ def timed_get(browser: Client, path: str) -> tuple[int, float]:
 def ask_for_report(browser: Client, unit) -> tuple[int, float]:
     started = time.monotonic()
     response = browser.post(
-        reverse("report_request"), {"unit": unit.pk, "week": last_finished_week().start.isoformat()}
+        reverse("report_request"), {"unit": unit.pk, "week": Week.last_finished().start.isoformat()}
     )
     return response.status_code, time.monotonic() - started
 

@@ -16,14 +16,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from nq57.celery import app as celery_app
-from reports import actions, documents
 from reports.boards.charts import percent_text
-from reports.models import Report, ReportKind, ReportStatus
-from reports.selectors import Week, last_finished_week, report_content
+from reports.documents import actions, pdf
+from reports.documents.content import report_content
+from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.clock import LOCAL_TZ, local_today
 from tasks_app.models import Task, TaskStatus, TaskUpdate, Unit, UnitKind, UpdateKind
 
-WEEK = last_finished_week()
+WEEK = Week.last_finished()
 
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -175,7 +175,7 @@ def test_a_commune_summary_fits_on_one_page(week_history, commune):
 
 
 def test_asking_twice_renders_once(week_history, nghe_an):
-    with mock.patch("reports.actions.render_pdf", wraps=documents.render_pdf) as render:
+    with mock.patch("reports.documents.actions.render_pdf", wraps=pdf.render_pdf) as render:
         first = generate(ReportKind.PROVINCE_WEEKLY, nghe_an)
         again = actions.report_request(kind=ReportKind.PROVINCE_WEEKLY, unit=nghe_an, week=WEEK)
         actions.report_generate(first.pk)  # a duplicate job finds it ready
@@ -185,7 +185,7 @@ def test_asking_twice_renders_once(week_history, nghe_an):
 
 
 def test_a_crash_mid_render_leaves_the_report_retryable(week_history, nghe_an):
-    with mock.patch("reports.actions.render_pdf", side_effect=MemoryError("worker out of memory")):
+    with mock.patch("reports.documents.actions.render_pdf", side_effect=MemoryError("worker out of memory")):
         report = generate(ReportKind.PROVINCE_WEEKLY, nghe_an)
     assert report.status == ReportStatus.FAILED
     assert "worker out of memory" in report.error

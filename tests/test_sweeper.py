@@ -15,9 +15,8 @@ from django.test import TestCase
 from django.utils import timezone
 
 from nq57.celery import app
-from reports import actions
-from reports.models import Report, ReportKind, ReportStatus
-from reports.selectors import last_finished_week
+from reports.documents import actions
+from reports.models import Report, ReportKind, ReportStatus, Week
 from reports.tasks import report_retry_delay, sweep, weekly_reports
 from tasks_app.actions import greening
 from tasks_app.clock import local_today
@@ -26,7 +25,7 @@ from tasks_app.models import GreeningBacklog, GreeningSnapshot, TaskStatus, Unit
 from tasks_app.tasks import greening_nightly
 
 ROOT = Path(__file__).resolve().parent.parent
-WEEK = last_finished_week()
+WEEK = Week.last_finished()
 
 
 def _ago(seconds: float) -> datetime.datetime:
@@ -112,7 +111,7 @@ def test_a_report_that_kills_its_worker_every_time_fails_instead_of_looping(comm
 
 @pytest.mark.django_db
 def test_a_person_asking_for_a_lost_queued_report_queues_it_again(communes):
-    """One rule for the sweeper and a person (reports.actions._stuck)."""
+    """One rule for the sweeper and a person (reports.documents.actions._stuck)."""
     lost = _report(
         communes[0], status=ReportStatus.QUEUED, requested_at=_ago(settings.REPORT_QUEUED_LOST_SECONDS + 1)
     )

@@ -315,8 +315,8 @@ def test_a_cascaded_task_cannot_be_cancelled_by_the_commune(officer_client, make
 
 
 def test_an_officer_reports_difficulties_which_the_weekly_notes_quote(officer_client, task):
-    from reports.models import week_of
-    from reports.selectors import Week, week_notes
+    from reports.documents.notes import week_notes
+    from reports.models import Week
     from tasks_app.clock import local_today
 
     response = post_update(
@@ -328,7 +328,7 @@ def test_an_officer_reports_difficulties_which_the_weekly_notes_quote(officer_cl
     page = officer_client.get(reverse("task_detail", args=[task.pk])).content.decode()
     assert "Khó khăn, vướng mắc, kiến nghị" in page and "Thiếu kinh phí mua máy chủ" in page
 
-    notes = week_notes(Week(week_of(local_today())), unit_ids=[task.lead_unit_id])
+    notes = week_notes(Week.of(local_today()), unit_ids=[task.lead_unit_id])
     assert [item.text for item in notes.difficulties] == ["Thiếu kinh phí mua máy chủ"]
     assert notes.tasks_progressed == 1 and notes.updates == 1
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from reports.boards.selectors.boards import sort_rows
-from reports.documents import report_workbook
-from reports.models import ReportKind
-from reports.selectors import last_finished_week, report_content
+from reports.documents.content import report_content
+from reports.documents.excel import report_workbook
+from reports.models import ReportKind, Week
 from tasks_app.models import DivisionType, Unit, UnitKind
 from tasks_app.text import sort_key, unit_sort_key
 
@@ -154,7 +154,7 @@ def test_the_national_ranking_names_unranked_provinces_in_vietnamese_order(clien
 
 @pytest.mark.django_db
 def test_the_national_report_excel_lists_provinces_in_vietnamese_order(root):
-    content = report_content(ReportKind.NATIONAL_WEEKLY, root, last_finished_week())
+    content = report_content(ReportKind.NATIONAL_WEEKLY, root, Week.last_finished())
     book = load_workbook(io.BytesIO(report_workbook(content)))
     names = [row[1] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
     assert names == PROVINCES_IN_ORDER

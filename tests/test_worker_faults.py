@@ -19,17 +19,16 @@ from django.core.cache import cache
 from django.db import connection
 
 from nq57.celery import app
-from reports import actions
-from reports.models import Report, ReportKind, ReportStatus
-from reports.selectors import last_finished_week
+from reports.documents import actions
+from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.actions.greening import INCREMENTAL_QUEUED_KEY, greening_recompute
 from tasks_app.models import Unit, UnitKind
 from tests.test_background_jobs import _forget_connections, _reference_data_survives  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT = 5
-STALE_GRACE = 10  # reports.actions._stale_before
-WEEK = last_finished_week()
+STALE_GRACE = 10  # reports.documents.actions._stale_before
+WEEK = Week.last_finished()
 
 pytestmark = [
     pytest.mark.slow,

@@ -1,6 +1,6 @@
 from django import template
 
-from reports.selectors import last_finished_week
+from reports.models import Week
 
 register = template.Library()
 
@@ -8,4 +8,4 @@ register = template.Library()
 @register.simple_tag
 def last_week_start():
     """The Monday of the last finished week: what a dashboard's report button asks for."""
-    return last_finished_week().start
+    return Week.last_finished().start

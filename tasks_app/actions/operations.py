@@ -130,7 +130,7 @@ def job_retry(*, job_id: int, user: User) -> JobRun | None:
     if not job.resendable:
         raise NotResendable(job.task_name)
     if job.task_name == "reports.generate":
-        from reports.actions import report_retry  # reports import this module
+        from reports.documents.actions import report_retry  # reports import this module
 
         report_retry(report_id=job.arguments["args"][0], user=user)
     else:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.forms.widgets import DateInput
-from tasks_app.models import Task
+from tasks_app.models import CORRECTABLE_FIELDS, Task
 
 CASCADE_NONE, CASCADE_ALL, CASCADE_SELECTED = "none", "all", "selected"
 
@@ -83,21 +83,9 @@ TASK_DETAIL_WIDGETS = {
 class TaskCreateForm(CascadeFieldsMixin, forms.ModelForm):
     class Meta:
         model = Task
-        fields = [
-            "plan",
-            "code",
-            "title",
-            "description",
-            "task_group",
-            "phase",
-            "responsible_name",
-            "responsible_position",
-            "approving_authority",
-            "start_date",
-            "deadline",
-            "expected_product",
-            "is_key",
-        ]
+        # The task's details as an officer corrects them later; coordinating units are
+        # chosen per commune when the task is cascaded.
+        fields = ["plan", "code", *(name for name in CORRECTABLE_FIELDS if name != "coordinating_units")]
         widgets = TASK_DETAIL_WIDGETS
 
     def __init__(self, *args, province, plans, communes, **kwargs):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.forms.creation import TASK_DETAIL_WIDGETS, check_task_dates
-from tasks_app.models import Task
+from tasks_app.models import CORRECTABLE_FIELDS, Task
 
 
 class TaskEditForm(forms.ModelForm):
@@ -25,20 +25,7 @@ class TaskEditForm(forms.ModelForm):
 
     class Meta:
         model = Task
-        fields = [
-            "title",
-            "description",
-            "task_group",
-            "phase",
-            "coordinating_units",
-            "responsible_name",
-            "responsible_position",
-            "approving_authority",
-            "start_date",
-            "deadline",
-            "expected_product",
-            "is_key",
-        ]
+        fields = list(CORRECTABLE_FIELDS)
         widgets = {**TASK_DETAIL_WIDGETS, "coordinating_units": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, coordinating_choices, **kwargs):

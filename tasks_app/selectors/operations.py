@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from reports.actions import report_stuck_condition
+from reports.documents.actions import report_stuck_condition
 from reports.models import Report, ReportStatus
 from tasks_app.greening.rollup import ALL
 from tasks_app.models import GreeningBacklog, GreeningRun, GreeningSnapshot, JobRun, JobState

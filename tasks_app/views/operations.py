@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports.actions import report_retry
+from reports.documents.actions import report_retry
 from reports.models import Report
 from tasks_app.access import may_operate
 from tasks_app.actions.operations import (

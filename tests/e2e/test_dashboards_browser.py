@@ -12,8 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
-from reports.models import Report, ReportKind, ReportStatus
-from reports.selectors import last_finished_week
+from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.actions.tasks import task_cascade
 from tasks_app.clock import local_today
@@ -222,7 +221,7 @@ def test_the_main_pages_do_not_scroll_sideways_on_a_phone(live_server, page, boa
                       key=lambda unit: -len(unit.name))[:3]  # fmt: skip
     task_cascade(parent=task, communes=communes, author=None, responsible_position="Chủ tịch UBND xã")
     Report.objects.create(
-        kind=ReportKind.PROVINCE_WEEKLY, unit=boards["nghe_an"], period_start=last_finished_week().start,
+        kind=ReportKind.PROVINCE_WEEKLY, unit=boards["nghe_an"], period_start=Week.last_finished().start,
         status=ReportStatus.READY, file="reports/2026/nghe-an.pdf", size=812_345, sha256="0" * 64,
         pages=10, generated_at=timezone.now(),
     )  # fmt: skip

@@ -9,8 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
-from reports.models import Report, ReportKind, ReportStatus
-from reports.selectors import last_finished_week
+from reports.models import Report, ReportKind, ReportStatus, Week
 from reports.tasks import generate_report
 from tasks_app.models import JobRun, JobState, Unit, UnitKind, User
 
@@ -22,7 +21,7 @@ LONG_ERROR = "OSError: " + "/srv/media/reports/2026/" + "x" * 180 + ".pdf could 
 
 def test_the_page_fits_a_phone_and_its_retry_button_works(live_server, page):
     User.objects.create_user("van_phong", password="mat-khau-vp", full_name="Văn Phòng", is_staff=True)
-    week = last_finished_week().start
+    week = Week.last_finished().start
     nghe_an = Unit.objects.get(code="40")
     commune = Unit.objects.filter(province=nghe_an, kind=UnitKind.COMMUNE).order_by("code").first()
     Report.objects.create(

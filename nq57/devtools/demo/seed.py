@@ -709,15 +709,13 @@ def _write_tasks(
     for task, life in zip(tasks, lives, strict=True):
         author = authors[id(task)]
         updates.append(
-            TaskUpdate(
-                task=task,
+            # Built with its final state, the task's history still starts at "not started".
+            TaskUpdate.for_creation(
+                task,
                 author=task.created_by,
-                created_at=task.created_at,
-                kind=UpdateKind.CREATED,
-                version=1,
+                note="Giao nhiệm vụ.",
                 status_after=TaskStatus.NOT_STARTED,
                 progress_after=0,
-                note="Giao nhiệm vụ.",
             )
         )
         status, progress = TaskStatus.NOT_STARTED, 0

@@ -37,9 +37,8 @@ from nq57.devtools.benchmarks.processes import django_process_pool, peak_memory_
 from nq57.devtools.benchmarks.snapshots import snapshot_history
 from nq57.devtools.benchmarks.throwaway import throwaway_database
 from nq57.devtools.benchmarks.workers import celery_worker, database_url, tasks_routed_to
-from reports.actions import report_generate, reports_weekly
-from reports.models import Report, ReportKind, ReportStatus
-from reports.selectors import Week, last_finished_week
+from reports.documents.actions import report_generate, reports_weekly
+from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
 from tasks_app.clock import local_today
 from tasks_app.models import Unit, UnitKind
@@ -87,7 +86,7 @@ class Command(BaseCommand):
             raise CommandError("--tasks must be at least 1")
         say: Say = self.stdout.write
         today = local_today()
-        week = last_finished_week(today)
+        week = Week.last_finished(today)
         say(f"Database: {connection.vendor}; building a throwaway copy…")
         with throwaway_database("bench_reports"), _media_folder() as media_root:
             started = time.perf_counter()

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reports.actions import report_request
-from reports.documents import report_workbook
-from reports.forms import ArchiveFilterForm, ReportRequestForm
+from reports.documents.actions import report_request
+from reports.documents.archive import archive
+from reports.documents.content import report_content
+from reports.documents.excel import report_workbook
+from reports.documents.forms import ArchiveFilterForm, ReportRequestForm
 from reports.models import Report, ReportStatus
-from reports.selectors import Week, archive, report_content
 from tasks_app.access import may_view_reports_of, report_request_units
 from tasks_app.params import report_ignored
 from tasks_app.rate_limits import TooManyRequests, spend_excel_download
@@ -88,7 +89,7 @@ def report_excel(request: HttpRequest, pk: int) -> HttpResponse:
         spend_excel_download(request.user)
     except TooManyRequests as refused:
         return _too_many(request, refused)
-    content = report_content(report.kind, report.unit, Week(report.period_start))
+    content = report_content(report.kind, report.unit, report.week)
     response = HttpResponse(
         report_workbook(content),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

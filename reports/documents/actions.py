@@ -18,9 +18,9 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from reports.documents import render_pdf
-from reports.models import Report, ReportKind, ReportStatus, report_upload_to
-from reports.selectors import Week, last_finished_week, report_content
+from reports.documents.content import report_content
+from reports.documents.pdf import render_pdf
+from reports.models import Report, ReportKind, ReportStatus, Week, report_upload_to
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.greening.rollup import ALL
 from tasks_app.jobs import enqueue_on_commit
@@ -135,11 +135,10 @@ def reports_requeue_stuck() -> list[int]:
 
 def reports_weekly(*, today: datetime.date | None = None) -> list[Requested]:
     """Monday's batch: last week's report for the nation and for every province."""
-    week = last_finished_week(today)
+    week = Week.last_finished(today)
     provinces = Unit.objects.filter(kind=UnitKind.PROVINCE, is_active=True).order_by("code")
     units = [Unit.objects.get(kind=UnitKind.CENTRAL), *provinces]
-    kinds = {UnitKind.CENTRAL: ReportKind.NATIONAL_WEEKLY, UnitKind.PROVINCE: ReportKind.PROVINCE_WEEKLY}
-    return [report_request(kind=kinds[unit.kind], unit=unit, week=week) for unit in units]
+    return [report_request(kind=ReportKind.for_unit(unit), unit=unit, week=week) for unit in units]
 
 
 def report_generate(report_id: int) -> Report:
@@ -159,9 +158,9 @@ def report_generate(report_id: int) -> Report:
         return report
     clock = time.perf_counter()
     try:
-        _ensure_figures(report.period_end)
+        _ensure_figures(report.week.end)
         with translation.override(settings.LANGUAGE_CODE):
-            content = report_content(report.kind, report.unit, Week(report.period_start))
+            content = report_content(report.kind, report.unit, report.week)
             rendered = render_pdf(content, generated_at=started)
         name, sha256 = _store(report, rendered.data)
     except Exception as error:

@@ -2,13 +2,11 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reports.models import KIND_UNIT, ReportKind
-from reports.selectors import Week, reportable_weeks
+from reports.documents.archive import reportable_weeks
+from reports.models import ReportKind, Week
 from tasks_app.access import may_view_reports_of
-from tasks_app.models import Unit, UnitKind, User
+from tasks_app.models import Unit, User
 from tasks_app.params import PageField, valid_part
-
-REPORT_KIND_OF_UNIT = {unit_kind: kind for kind, unit_kind in KIND_UNIT.items()}
 
 
 class ReportRequestForm(forms.Form):
@@ -36,7 +34,7 @@ class ReportRequestForm(forms.Form):
         unit = Unit.objects.filter(pk=self.cleaned_data["unit"], is_active=True).first()
         # A unit picked from the list, or sent by a dashboard's button: either way the
         # user must be allowed to see it, or it does not exist for them.
-        if unit is None or unit.kind not in REPORT_KIND_OF_UNIT or not may_view_reports_of(self.user, unit):
+        if unit is None or ReportKind.for_unit(unit) is None or not may_view_reports_of(self.user, unit):
             raise forms.ValidationError(_("Choose a unit from the list."), code="invalid_choice")
         return unit
 
@@ -45,20 +43,15 @@ class ReportRequestForm(forms.Form):
 
     @property
     def kind(self) -> str:
-        return REPORT_KIND_OF_UNIT[self.cleaned_data["unit"].kind]
+        return ReportKind.for_unit(self.cleaned_data["unit"])
 
 
 def _grouped(units) -> list:
-    labels = {
-        UnitKind.CENTRAL: _("National weekly report"),
-        UnitKind.PROVINCE: _("Province weekly report"),
-        UnitKind.COMMUNE: _("Commune summary (one page)"),
-    }
+    """The units under the report each kind gets, in the order of the report kinds."""
     groups: dict[str, list] = {}
     for unit in units.order_by("kind", "sort_key", "code"):
         groups.setdefault(unit.kind, []).append((unit.pk, unit.name))
-    order = [UnitKind.CENTRAL, UnitKind.PROVINCE, UnitKind.COMMUNE]
-    return [(labels[kind], groups[kind]) for kind in order if kind in groups]
+    return [(str(kind.label), groups[kind.unit_kind]) for kind in ReportKind if kind.unit_kind in groups]
 
 
 class ArchiveFilterForm(forms.Form):
