@@ -21,8 +21,8 @@ from reports.tasks import generate_report
 from tasks_app import tasks as greening_jobs
 from tasks_app.access import may_operate, user_reach
 from tasks_app.actions import operations as ops_actions
-from tasks_app.greening.rollup import ALL
 from tasks_app.models import (
+    ALL_SCOPE,
     Colour,
     GreeningBacklog,
     GreeningRun,
@@ -80,7 +80,7 @@ def _failed_job(n: int = 0, error: str = "OperationalError: server closed the co
 
 def _snapshot(unit: Unit, on: datetime.date, computed_at: datetime.datetime) -> GreeningSnapshot:
     return GreeningSnapshot.objects.create(
-        unit=unit, on_date=on, scope=ALL, scope_kind="all", policy_version=1, colour=Colour.GREEN,
+        unit=unit, on_date=on, scope=ALL_SCOPE, scope_kind="all", policy_version=1, colour=Colour.GREEN,
         computed_at=computed_at,
     )  # fmt: skip
 

@@ -22,9 +22,9 @@ from reports.documents.content import report_content
 from reports.documents.pdf import render_pdf
 from reports.models import Report, ReportKind, ReportStatus, Week, report_upload_to
 from tasks_app.actions.greening import greening_recompute
-from tasks_app.greening.rollup import ALL
 from tasks_app.jobs import enqueue_on_commit
 from tasks_app.models import GreeningSnapshot, Unit, UnitKind, User
+from tasks_app.models.greening import ALL_SCOPE
 from tasks_app.rate_limits import spend_report_work
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ def report_generate(report_id: int) -> Report:
 def _ensure_figures(on: datetime.date) -> None:
     """The nightly job has computed the week's last day by Monday morning; a week from
     before the app ran, or a gap, is computed from the task history here, once."""
-    if not GreeningSnapshot.objects.filter(on_date=on, scope=ALL).exists():
+    if not GreeningSnapshot.objects.filter(on_date=on, scope=ALL_SCOPE).exists():
         greening_recompute(on=on)
 
 

@@ -16,7 +16,6 @@ from django.utils import timezone
 from tasks_app.clock import local_today
 from tasks_app.greening.counting import task_source
 from tasks_app.greening.recompute import recompute_snapshots
-from tasks_app.greening.rollup import ALL
 from tasks_app.greening.rules import Band, Rules, validate_bands
 from tasks_app.jobs import enqueue
 from tasks_app.models import (
@@ -29,6 +28,7 @@ from tasks_app.models import (
     Unit,
     User,
 )
+from tasks_app.models.greening import ALL_SCOPE
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def greening_recompute(
         targets = None
         if unit_ids is not None:
             targets, roots = _with_ancestors(unit_ids)
-            if not GreeningSnapshot.objects.filter(on_date=on, scope=ALL, unit_id__in=roots).exists():
+            if not GreeningSnapshot.objects.filter(on_date=on, scope=ALL_SCOPE, unit_id__in=roots).exists():
                 targets = None  # nothing stored to roll up from yet: do the whole tree once
         stamp = timezone.now()
         counts = recompute_snapshots(

@@ -31,13 +31,16 @@ from django.db import connection
 from tasks_app.greening.counting import STATES, TaskSource, fence, fine_counts_sql
 from tasks_app.greening.rules import Rules, state_colour
 from tasks_app.models import (
+    ALL_SCOPE,
     STATE_COUNT_FIELDS,
     SUBTREE_COUNT_FIELDS,
     Colour,
     GreeningSnapshot,
     Plan,
+    SnapshotScope,
     TaskGroup,
     UnitKind,
+    scope_prefix,
 )
 
 SNAPSHOTS = GreeningSnapshot._meta.db_table
@@ -444,11 +447,13 @@ def _ranked_select(policy_version: int) -> str:
     # By a kind code, not the kind: sorting text would go through the collation.
     siblings = "PARTITION BY parent_id, kind_code, skind, sobj"
     scope = (
-        f"CASE skind WHEN {ALL} THEN 'all' WHEN {PLAN} THEN 'plan:' || CAST(sobj AS VARCHAR(20))"
-        " ELSE 'group:' || CAST(sobj AS VARCHAR(20)) END"
+        f"CASE skind WHEN {ALL} THEN '{ALL_SCOPE}'"
+        f" WHEN {PLAN} THEN '{scope_prefix(SnapshotScope.PLAN)}' || CAST(sobj AS VARCHAR(20))"
+        f" ELSE '{scope_prefix(SnapshotScope.GROUP)}' || CAST(sobj AS VARCHAR(20)) END"
     )
     values = [
-        f"CASE skind WHEN {ALL} THEN 'all' WHEN {PLAN} THEN 'plan' ELSE 'group' END",
+        f"CASE skind WHEN {ALL} THEN '{SnapshotScope.ALL.value}'"
+        f" WHEN {PLAN} THEN '{SnapshotScope.PLAN.value}' ELSE '{SnapshotScope.GROUP.value}' END",
         f"CASE WHEN skind = {PLAN} THEN sobj END",
         f"CASE WHEN skind = {GROUP} THEN sobj END",
         f"CASE WHEN computed = 1 THEN {int(policy_version)} ELSE policy_version END",

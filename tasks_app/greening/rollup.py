@@ -15,17 +15,13 @@ from fractions import Fraction
 from tasks_app.greening.counting import STATES, OwnCounts
 from tasks_app.greening.rules import Rules, state_colour, unit_colour, unit_rate
 from tasks_app.models import Colour, UnitKind
+from tasks_app.models.greening import ALL_SCOPE, SnapshotScope, scope_key
 
-ALL = "all"
 ZERO = (0,) * (len(STATES) + 1)  # per-state counts, then overdue key tasks
 # Children whose colours make up a unit's "share of child units green".
 SHARE_CHILD_KIND = {UnitKind.PROVINCE: UnitKind.COMMUNE, UnitKind.CENTRAL: UnitKind.PROVINCE}
 # Bottom-up: a unit is computed after every unit below it.
 LEVELS = ((UnitKind.COMMUNE, UnitKind.MINISTRY), (UnitKind.PROVINCE,), (UnitKind.CENTRAL,))
-
-
-def scope_key(kind: str, object_id: int | None = None) -> str:
-    return ALL if kind == ALL else f"{kind}:{object_id}"
 
 
 @dataclass(frozen=True)
@@ -74,10 +70,15 @@ def scope_counts(
     groups_implemented = groups_implemented or {}
     totals: dict[tuple[int, str], list[int]] = {}
     for (unit_id, plan_id, group_id), counts in own.items():
-        keys = [(unit_id, ALL)]
-        keys += [(unit_id, scope_key("plan", p)) for p in plans_implemented.get(plan_id, {plan_id})]
+        keys = [(unit_id, ALL_SCOPE)]
+        keys += [
+            (unit_id, scope_key(SnapshotScope.PLAN, p)) for p in plans_implemented.get(plan_id, {plan_id})
+        ]
         if group_id is not None:
-            keys += [(unit_id, scope_key("group", g)) for g in groups_implemented.get(group_id, {group_id})]
+            keys += [
+                (unit_id, scope_key(SnapshotScope.GROUP, g))
+                for g in groups_implemented.get(group_id, {group_id})
+            ]
         for key in keys:
             total = totals.get(key)
             if total is None:
@@ -101,7 +102,7 @@ def roll_up(
         if unit.parent_id is not None:
             children[unit.parent_id].append(unit)
         by_level[unit.kind].append(unit)
-    scopes_of: dict[int, set[str]] = defaultdict(lambda: {ALL})
+    scopes_of: dict[int, set[str]] = defaultdict(lambda: {ALL_SCOPE})
     for unit_id, scope in own:
         scopes_of[unit_id].add(scope)
 

@@ -1,6 +1,7 @@
 from tasks_app.models.accounts import ROLE_UNIT_KINDS, Membership, Role, User
 from tasks_app.models.committees import CommitteeMember, CommitteeRole, SteeringCommittee
 from tasks_app.models.greening import (
+    ALL_SCOPE,
     STATE_COUNT_FIELDS,
     SUBTREE_COUNT_FIELDS,
     Colour,
@@ -13,6 +14,8 @@ from tasks_app.models.greening import (
     GreeningSnapshot,
     SnapshotScope,
     TaskState,
+    scope_key,
+    scope_prefix,
 )
 from tasks_app.models.operations import JobRun, JobState
 from tasks_app.models.plans import (
@@ -46,6 +49,7 @@ from tasks_app.models.units import (
 )
 
 __all__ = [
+    "ALL_SCOPE",
     "COMMUNE_DIVISION_TYPES",
     "CORRECTABLE_FIELDS",
     "EDITABLE_FIELDS",
@@ -90,4 +94,6 @@ __all__ = [
     "groups_implemented_by",
     "plan_scope_ids",
     "plans_implemented_by",
+    "scope_key",
+    "scope_prefix",
 ]

@@ -190,6 +190,21 @@ class SnapshotScope(models.TextChoices):
     GROUP = "group", _("One task group")
 
 
+def scope_prefix(kind: str) -> str:
+    """What a plan's or a task group's scope key starts with: "plan:" or "group:" (the SQL
+    recompute appends the id itself)."""
+    return f"{kind}:"
+
+
+def scope_key(kind: str, object_id: int | None = None) -> str:
+    """The key GreeningSnapshot.scope stores: "all", "plan:<id>" or "group:<id>"."""
+    return SnapshotScope.ALL.value if kind == SnapshotScope.ALL else f"{scope_prefix(kind)}{object_id}"
+
+
+# The scope of a unit's figures over all its tasks: what the boards show unfiltered.
+ALL_SCOPE = scope_key(SnapshotScope.ALL)
+
+
 # The per-state counters a snapshot keeps, in the order documents list the states.
 STATE_COUNT_FIELDS = {state: f"n_{state}" for state in TaskState.values}
 # The same counters over the unit and every unit below it.

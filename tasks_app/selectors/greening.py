@@ -10,7 +10,6 @@ from django.utils.translation import ngettext
 
 from tasks_app.clock import end_of_day, local_today
 from tasks_app.greening.counting import task_source, with_states
-from tasks_app.greening.rollup import ALL
 from tasks_app.greening.rules import Rule, Rules, state_colour, task_verdict
 from tasks_app.models import (
     OPEN_STATUSES,
@@ -23,6 +22,7 @@ from tasks_app.models import (
     group_scope_ids,
     plan_scope_ids,
 )
+from tasks_app.models.greening import ALL_SCOPE
 
 FLAGGED_STATES = (
     TaskState.OVERDUE,
@@ -248,7 +248,7 @@ def explain_unit_colour(
     *,
     unit: Unit,
     on: datetime.date | None = None,
-    scope: str = ALL,
+    scope: str = ALL_SCOPE,
     limit: int = 50,
     rules: Rules | None = None,
     with_child_units: bool = True,

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from reports.documents.actions import report_stuck_condition
 from reports.models import Report, ReportStatus
-from tasks_app.greening.rollup import ALL
 from tasks_app.models import GreeningBacklog, GreeningRun, GreeningSnapshot, JobRun, JobState
+from tasks_app.models.greening import ALL_SCOPE
 
 ROWS_SHOWN = 50
 JOBS_SHOWN_DAYS = 7
@@ -53,9 +53,11 @@ def greening_health() -> Greening:
     # The newest date first (the (on_date, scope) index), then the newest write on it: an
     # incremental refresh rewrites only some units, so the date alone would not say when.
     newest_on = (
-        GreeningSnapshot.objects.filter(scope=ALL).order_by("-on_date").values_list("on_date", flat=True)[:1]
+        GreeningSnapshot.objects.filter(scope=ALL_SCOPE)
+        .order_by("-on_date")
+        .values_list("on_date", flat=True)[:1]
     )
-    newest = GreeningSnapshot.objects.filter(on_date__in=newest_on, scope=ALL).aggregate(
+    newest = GreeningSnapshot.objects.filter(on_date__in=newest_on, scope=ALL_SCOPE).aggregate(
         at=Max("computed_at"), on=Max("on_date")
     )
     run = GreeningRun.objects.filter(on_date=newest["on"]).values_list("last_run_at", flat=True).first()

@@ -22,7 +22,6 @@ from nq57.devtools.demo import catalogue as cat
 from nq57.devtools.demo.timeline import Life, Step, build_life, pick_scenario, round5
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
-from tasks_app.greening.rollup import ALL as ALL_SCOPE
 from tasks_app.models import (
     CommitteeMember,
     CommitteeRole,
@@ -44,6 +43,7 @@ from tasks_app.models import (
     UpdateKind,
     User,
 )
+from tasks_app.models.greening import ALL_SCOPE
 from tasks_app.passwords import DEMO_PASSWORD  # demo data only; the real app has no default password
 
 # Nghệ An, Quảng Trị and Đà Nẵng: a large, a middle and a city province.

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from reports.boards.charts import BandZone, BarItem, TrendPoint
 from tasks_app.clock import local_today
-from tasks_app.greening.rollup import ALL
 from tasks_app.greening.rules import Rules, state_colour
 from tasks_app.models import (
     Colour,
@@ -30,6 +29,7 @@ from tasks_app.models import (
     Unit,
     UnitKind,
 )
+from tasks_app.models.greening import ALL_SCOPE, SnapshotScope, scope_key
 from tasks_app.selectors.tasks import COLOUR_ORDER
 
 TREND_WEEKS = 12
@@ -50,10 +50,10 @@ class BoardFilters:
     @property
     def scope(self) -> str:
         if self.group is not None:
-            return f"group:{self.group.pk}"
+            return scope_key(SnapshotScope.GROUP, self.group.pk)
         if self.plan is not None:
-            return f"plan:{self.plan.pk}"
-        return ALL
+            return scope_key(SnapshotScope.PLAN, self.plan.pk)
+        return ALL_SCOPE
 
 
 def board_plans(unit: Unit | None) -> QuerySet[Plan]:
@@ -81,7 +81,7 @@ def figures_date(unit: Unit, requested: datetime.date | None) -> datetime.date:
         return requested
     today = local_today()
     latest = (
-        GreeningSnapshot.objects.filter(unit=unit, scope=ALL, on_date__lte=today)
+        GreeningSnapshot.objects.filter(unit=unit, scope=ALL_SCOPE, on_date__lte=today)
         .order_by("-on_date")
         .values_list("on_date", flat=True)
         .first()
@@ -99,11 +99,13 @@ class FigureDays:
     last: datetime.date | None
 
     def has(self, day: datetime.date) -> bool:
-        return GreeningSnapshot.objects.filter(unit=self.unit, scope=ALL, on_date=day).exists()
+        return GreeningSnapshot.objects.filter(unit=self.unit, scope=ALL_SCOPE, on_date=day).exists()
 
     def nearest(self, day: datetime.date) -> list[datetime.date]:
         """The closest dates with figures before and after `day` (each when there is one)."""
-        dates = GreeningSnapshot.objects.filter(unit=self.unit, scope=ALL).values_list("on_date", flat=True)
+        dates = GreeningSnapshot.objects.filter(unit=self.unit, scope=ALL_SCOPE).values_list(
+            "on_date", flat=True
+        )
         before = dates.filter(on_date__lt=day).order_by("-on_date").first()
         after = dates.filter(on_date__gt=day).order_by("on_date").first()
         return [d for d in (before, after) if d is not None]
@@ -112,7 +114,7 @@ class FigureDays:
 def figure_days(unit: Unit | None) -> FigureDays:
     """The dates with figures for `unit`'s board (None: the national board)."""
     unit = unit or Unit.objects.get(kind=UnitKind.CENTRAL)
-    dates = GreeningSnapshot.objects.filter(unit=unit, scope=ALL).order_by()
+    dates = GreeningSnapshot.objects.filter(unit=unit, scope=ALL_SCOPE).order_by()
     span = dates.aggregate(first=Min("on_date"), last=Max("on_date"))
     return FigureDays(unit=unit, first=span["first"], last=span["last"])
 

@@ -14,7 +14,7 @@ from tasks_app.actions.tasks import task_change
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
 from tasks_app.clock import local_today
 from tasks_app.greening.rules import Rules
-from tasks_app.models import GreeningPolicy, GreeningSnapshot, Task, TaskStatus, UnitKind
+from tasks_app.models import ALL_SCOPE, GreeningPolicy, GreeningSnapshot, Task, TaskStatus, UnitKind
 
 # The floor: the least work any implementation must do, one hand-written aggregate that
 # classifies every task with the same rules and counts states per lead unit.
@@ -135,7 +135,7 @@ def _floor(runs: int, on: datetime.date) -> tuple[float, dict]:
 def _agrees_with_floor(floor_counts: dict, on: datetime.date) -> bool:
     stored = {
         row.unit_id: {state: n for state, n in row.state_counts.items() if n}
-        for row in GreeningSnapshot.objects.filter(on_date=on, scope="all")
+        for row in GreeningSnapshot.objects.filter(on_date=on, scope=ALL_SCOPE)
         if any(row.state_counts.values())
     }
     return stored == floor_counts
