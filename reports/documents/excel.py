@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from reports.documents.content import ReportContent
 from reports.models import ReportKind
+from tasks_app.models import snapshot_colour, snapshot_colour_label
 from tasks_app.spreadsheets import PERCENT_FORMAT, Styled, WorkbookWriter
 
 
@@ -23,8 +24,8 @@ def report_workbook(content: ReportContent) -> bytes:
     book = WorkbookWriter()
 
     board, snapshot = content.board, content.board.snapshot
-    colour = (snapshot.colour if snapshot else None) or "none"
-    colour_word = snapshot.get_colour_display() if snapshot else _("No counted tasks")
+    colour = snapshot_colour(snapshot)
+    colour_word = snapshot_colour_label(snapshot)
     figures = [
         [_("Unit"), content.unit.name],
         [_("Period"), content.week.label],

@@ -16,6 +16,8 @@ from tasks_app.models.greening import (
     TaskState,
     scope_key,
     scope_prefix,
+    snapshot_colour,
+    snapshot_colour_label,
 )
 from tasks_app.models.operations import JobRun, JobState
 from tasks_app.models.plans import (
@@ -96,4 +98,6 @@ __all__ = [
     "plans_implemented_by",
     "scope_key",
     "scope_prefix",
+    "snapshot_colour",
+    "snapshot_colour_label",
 ]

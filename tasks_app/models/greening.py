@@ -296,6 +296,16 @@ class GreeningSnapshot(models.Model):
         return {state: n for state, n in counts.items() if n}
 
 
+def snapshot_colour(snapshot: "GreeningSnapshot | None") -> str:
+    """A unit's colour; a unit without figures yet has no counted tasks."""
+    return snapshot.colour if snapshot else Colour.NONE.value
+
+
+def snapshot_colour_label(snapshot: "GreeningSnapshot | None") -> str:
+    """The colour in words, for every page, PDF and workbook ("No counted tasks" included)."""
+    return Colour(snapshot_colour(snapshot)).label
+
+
 class GreeningBacklog(models.Model):
     """Units whose figures a task change has made stale. Written in the same transaction
     as the change, drained by the incremental job, so a lost job only delays a refresh

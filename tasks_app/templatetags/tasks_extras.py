@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
-from tasks_app.models import TaskState
+from tasks_app.models import TaskState, snapshot_colour, snapshot_colour_label
 
 register = template.Library()
 
@@ -20,6 +20,21 @@ def colour_icon(colour: str | None) -> str:
     return format_html(
         '<span class="icon" aria-hidden="true">{}</span>', COLOUR_ICONS.get(colour or "none", "–")
     )
+
+
+@register.simple_tag
+def colour_badge(snapshot) -> str:
+    """A unit's colour as a badge: its fill, its shape and its word ("No counted tasks"
+    when it has no figures)."""
+    colour = snapshot_colour(snapshot)
+    return format_html(
+        '<span class="badge {}">{} {}</span>', colour, colour_icon(colour), snapshot_colour_label(snapshot)
+    )
+
+
+@register.filter
+def colour_label(snapshot) -> str:
+    return snapshot_colour_label(snapshot)
 
 
 @register.filter

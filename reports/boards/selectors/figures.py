@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Max, Min, Q, QuerySet
-from django.utils.translation import gettext as _
 
 from reports.boards.charts import BandZone, BarItem, TrendPoint
 from tasks_app.clock import local_today
@@ -29,7 +28,13 @@ from tasks_app.models import (
     Unit,
     UnitKind,
 )
-from tasks_app.models.greening import ALL_SCOPE, SnapshotScope, scope_key
+from tasks_app.models.greening import (
+    ALL_SCOPE,
+    SnapshotScope,
+    scope_key,
+    snapshot_colour,
+    snapshot_colour_label,
+)
 from tasks_app.selectors.tasks import COLOUR_ORDER
 
 TREND_WEEKS = 12
@@ -150,11 +155,11 @@ class UnitFigures:
 
     @property
     def colour(self) -> str:
-        return self.snapshot.colour if self.snapshot else Colour.NONE.value
+        return snapshot_colour(self.snapshot)
 
     @property
     def colour_label(self) -> str:
-        return self.snapshot.get_colour_display() if self.snapshot else _("No counted tasks")
+        return snapshot_colour_label(self.snapshot)
 
     @property
     def rate(self) -> Decimal | None:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from reports.boards.charts import percent_text
 from tasks_app.greening.rollup import SHARE_CHILD_KIND
 from tasks_app.greening.rules import Rules
-from tasks_app.models import Colour, GreeningSnapshot, Unit, UnitKind
+from tasks_app.models import Colour, GreeningSnapshot, Unit, UnitKind, snapshot_colour, snapshot_colour_label
 
 
 def unit_reason(snapshot: GreeningSnapshot | None, *, rules: Rules) -> list[str]:
@@ -102,8 +102,8 @@ def _children_left_out(snapshot: GreeningSnapshot) -> int:
 def unit_reason_short(snapshot: GreeningSnapshot | None) -> str:
     """The reason in a table cell: green of counted, the tasks pulling it down, and a
     red forced by an overdue key task."""
-    if snapshot is None or snapshot.colour == Colour.NONE:
-        return _("No counted tasks")
+    if snapshot_colour(snapshot) == Colour.NONE:
+        return snapshot_colour_label(snapshot)
     parts = []
     if snapshot.red_by_key_task:
         parts.append(_("%(n)s key task(s) overdue") % {"n": snapshot.n_overdue_key})
