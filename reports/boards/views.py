@@ -18,9 +18,7 @@ from django.views.decorators.http import require_GET
 from reports.boards.forms import BoardFilterForm, CommuneTableForm
 from reports.boards.selectors.boards import commune_board, national_board, province_board
 from reports.boards.selectors.figures import board_groups, board_plans, figure_days
-from reports.boards.selectors.reasons import unit_reason, unit_reason_short
 from tasks_app.access import get_unit_for_dashboard, home_dashboard_unit, may_view_national, user_scope
-from tasks_app.greening.rules import Rules
 from tasks_app.models import Unit, UnitKind
 from tasks_app.params import report_ignored, valid_query
 from tasks_app.selectors.greening import current_policy
@@ -62,7 +60,7 @@ def national(request: HttpRequest) -> HttpResponse:
     context = {
         "board": board,
         "form": form,
-        "reason": unit_reason(board.snapshot, rules=Rules.from_policy(policy)),
+        "reason": board.reason,
     }
     return _render(request, "dashboards/national.html", context, board_pending=board.pending)
 
@@ -78,15 +76,12 @@ def province(request: HttpRequest, pk: int) -> HttpResponse:
     query = valid_query(form, table_form)
     policy = current_policy()
     board = province_board(unit, form.filters(), policy=policy, table=table_form.query())
-    rules = Rules.from_policy(policy)
-    for row in board.table.page:
-        row.reason = unit_reason_short(row.snapshot)
     context = {
         "board": board,
         "form": form,
         "table_form": table_form,
         "query": query,
-        "reason": unit_reason(board.snapshot, rules=rules),
+        "reason": board.reason,
         "sort_columns": SORT_COLUMNS,
         # The board's filters and the sort ride along when the table's own form is sent.
         "carried_params": [(k, v) for k, v in query.items() if k in ("plan", "group", "date", "sort")],
@@ -109,7 +104,7 @@ def commune(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "board": board,
         "form": form,
-        "reason": unit_reason(board.snapshot, rules=Rules.from_policy(policy)),
+        "reason": board.reason,
         "show_province_link": scope.nationwide or unit.province_id in scope.province_ids,
         "show_national_link": scope.nationwide,
         "tasks_link": _unit_tasks_link(request.user, unit),

@@ -27,7 +27,6 @@ from reports.boards.selectors.bottlenecks import (
     bottlenecks,
 )
 from reports.boards.selectors.figures import BoardFilters, UnitFigures
-from reports.boards.selectors.reasons import unit_reason, unit_reason_short
 from reports.documents.notes import NOTE_ROWS, WeekNoteLists, WeekNotes, week_note_lists, week_notes
 from reports.models import ReportKind, Week
 from tasks_app.clock import end_of_day, local_today
@@ -149,15 +148,13 @@ def _content(kind: str, unit: Unit, week: Week) -> ReportContent:
     if kind == ReportKind.PROVINCE_WEEKLY:
         board = province_board(unit, filters, policy=policy, table=CommuneTableQuery())
         rows = sort_rows(board.communes, "rank")
-        for row in rows:
-            row.reason = unit_reason_short(row.snapshot)
         unit_ids = [unit.pk, *(row.unit.pk for row in rows)]
         return ReportContent(
             kind=kind,
             unit=unit,
             week=week,
             board=board,
-            reason=unit_reason(board.snapshot, rules=rules),
+            reason=board.reason,
             notes=week_notes(week, unit_ids=unit_ids),
             rows=rows,
             bottlenecks=board.bottlenecks,
@@ -170,7 +167,7 @@ def _content(kind: str, unit: Unit, week: Week) -> ReportContent:
         unit=unit,
         week=week,
         board=board,
-        reason=unit_reason(board.snapshot, rules=rules),
+        reason=board.reason,
         notes=week_notes(week, unit_ids=[unit.pk], rows=COMMUNE_NOTE_ROWS),
         bottlenecks=board.bottlenecks,
         unit_ids=[unit.pk],
@@ -187,8 +184,6 @@ def _national_content(unit, week, filters, policy, rules) -> ReportContent:
     ):
         quiet_by_province[province_id] = quiet_by_province.get(province_id, 0) + 1
     rows = board.ranking
-    for row in rows:
-        row.reason = unit_reason_short(row.snapshot)
     silent = [
         UnitFigures(unit=row.unit, snapshot=row.snapshot, silent=True)
         for row in sorted(rows, key=lambda r: (-quiet_by_province.get(r.unit.pk, 0), r.unit.sort_key))
@@ -209,7 +204,7 @@ def _national_content(unit, week, filters, policy, rules) -> ReportContent:
         unit=unit,
         week=week,
         board=board,
-        reason=unit_reason(board.snapshot, rules=rules),
+        reason=board.reason,
         notes=week_notes(week, unit_ids=None),
         rows=rows,
         quiet_by_province=quiet_by_province,

@@ -32,6 +32,7 @@ from reports.boards.selectors.figures import (
     trend,
     week_change,
 )
+from reports.boards.selectors.reasons import unit_reason
 from tasks_app.clock import local_today
 from tasks_app.greening.rules import Rules
 from tasks_app.models import GreeningPolicy, GreeningSnapshot, Unit, UnitKind
@@ -54,6 +55,7 @@ class NationalBoard:
     change: Decimal | None
     bands: list[BandZone]
     pending: bool
+    reason: list[str]  # why the nation is its colour (reasons.unit_reason)
 
     @property
     def ranking(self) -> list[UnitFigures]:
@@ -82,6 +84,7 @@ def national_board(filters: BoardFilters, *, policy: GreeningPolicy) -> National
         change=week_change(points),
         bands=band_zones(policy),
         pending=figures_pending(nation),
+        reason=unit_reason(snapshot, rules=rules),
     )
 
 
@@ -155,6 +158,7 @@ class UnitBoard:
     bottlenecks: Bottlenecks
     explanation: ColourExplanation
     pending: bool
+    reason: list[str]  # why the unit is its colour (reasons.unit_reason)
     communes: list[UnitFigures] = field(default_factory=list)
     commune_colours: dict[str, int] = field(default_factory=dict)
     table: CommuneTable | None = None
@@ -237,4 +241,5 @@ def _unit_board(
             unit=unit, on=on, scope=scope, limit=reasons_shown, rules=rules, with_child_units=False
         ),
         pending=figures_pending(unit),
+        reason=unit_reason(figures.snapshot, rules=rules),
     )

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Max, Min, Q, QuerySet
 
 from reports.boards.charts import BandZone, BarItem, TrendPoint
+from reports.boards.selectors.reasons import unit_reason_short
 from tasks_app.clock import local_today
 from tasks_app.greening.rules import Rules, state_colour
 from tasks_app.models import (
@@ -151,11 +152,15 @@ class UnitFigures:
     snapshot: GreeningSnapshot | None
     last_update: datetime.datetime | None = None
     silent: bool = False
-    reason: str = ""  # unit_reason_short, for the rows on show
 
     @property
     def colour(self) -> str:
         return snapshot_colour(self.snapshot)
+
+    @property
+    def reason(self) -> str:
+        """Why the unit is its colour, in a table cell."""
+        return unit_reason_short(self.snapshot)
 
     @property
     def colour_label(self) -> str:
