@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
+API_PREFIX = "/api/"
+
 
 class IgnoreBrowserLanguageMiddleware:
     """Vietnamese first: the interface language is LANGUAGE_CODE unless the user chose
@@ -19,7 +21,9 @@ class IgnoreBrowserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        # A machine client of the API asks for its language with Accept-Language, and gets it.
+        if not request.path_info.startswith(API_PREFIX):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
 
 

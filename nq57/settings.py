@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files, not from a CDN
+    "drf_standardized_errors",
     "nq57.apps.AxesConfig",  # django-axes, with a translatable name
     "csp",  # django-csp: the Content-Security-Policy header (see "Security headers")
     "tasks_app",
@@ -353,12 +357,72 @@ MIDDLEWARE.insert(
 
 # --- REST API ------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Sessions for the browser (with CSRF), API tokens for machine clients (tasks_app/api).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tasks_app.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "tasks_app.api.permissions.TokenAllows",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tasks_app.api.throttling.PerTokenThrottle",
+        "tasks_app.api.throttling.PerUserThrottle",
+        "tasks_app.api.throttling.AnonymousThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_RATE_PER_TOKEN", "600/min"),
+        "user": env_str("API_RATE_PER_USER", "1200/min"),
+        "anon": env_str("API_RATE_ANONYMOUS", "60/min"),
+    },
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "tasks_app.api.pagination.PagePagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "tasks_app.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+DRF_STANDARDIZED_ERRORS = {
+    # One error shape for every failure, with the extra statuses this API answers.
+    "EXCEPTION_FORMATTER_CLASS": "tasks_app.api.errors.ApiErrorFormatter",
+    "ALLOWED_ERROR_STATUS_CODES": [
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "406",
+        "412",
+        "415",
+        "422",
+        "428",
+        "429",
+    ],
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NQ57 Monitor API",
+    "DESCRIPTION": _(
+        "Tasks of Resolution 57 from the central steering committee to every commune: units, plans, "
+        "tasks and their updates, evidence, greening figures and reports. See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
+        "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
+        "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 
 # --- Security headers, HTTPS and reverse proxies ----------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("tasks_app.urls")),
     path("dashboard/", include("reports.boards.urls")),
     path("reports/", include("reports.urls")),
+    path("api/v1/", include("tasks_app.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -25,7 +25,19 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import Report, ReportKind
-from tasks_app.models import Membership, Plan, Role, Task, TaskStatus, Unit, UnitKind, User
+from tasks_app.models import (
+    Membership,
+    Plan,
+    PlanPhase,
+    Role,
+    SteeringCommittee,
+    Task,
+    TaskGroup,
+    TaskStatus,
+    Unit,
+    UnitKind,
+    User,
+)
 from tasks_app.selectors.lifecycle import ApprovalStage, approval_stage
 
 OFFICER_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER})
@@ -514,6 +526,46 @@ def home_dashboard_unit(user: User) -> Unit | None:
         .order_by("code")
         .first()
     )
+
+
+# --- Plans and committees ----------------------------------------------------------------
+
+
+def visible_plans(user: User) -> QuerySet[Plan]:
+    """The assigning documents a user meets in their work: the central ones (the centre's
+    and the ministries', which reach every province) and their own provinces' plans, as a
+    board offers them (reports.boards.selectors.figures.board_plans); every plan for
+    nationwide roles. A user with no unit sees none."""
+    scope = user_scope(user)
+    if scope.nationwide:
+        return Plan.objects.all()
+    if not scope.unit_ids:
+        return Plan.objects.none()
+    own_provinces = Unit.objects.filter(pk__in=scope.unit_ids).values("province_id")
+    return Plan.objects.filter(
+        Q(issuing_unit__kind__in=[UnitKind.CENTRAL, UnitKind.MINISTRY])
+        | Q(issuing_unit__in=own_provinces)
+        | Q(issuing_unit__in=scope.province_ids)
+    )
+
+
+def visible_task_groups(user: User) -> QuerySet[TaskGroup]:
+    return TaskGroup.objects.filter(plan__in=visible_plans(user))
+
+
+def visible_phases(user: User) -> QuerySet[PlanPhase]:
+    return PlanPhase.objects.filter(plan__in=visible_plans(user))
+
+
+def visible_committees(user: User) -> QuerySet[SteeringCommittee]:
+    """A steering committee is seen with its unit: the units whose boards the user may
+    open (visible_units), and the central committee by everyone with a unit."""
+    scope = user_scope(user)
+    if scope.nationwide:
+        return SteeringCommittee.objects.all()
+    if not scope.unit_ids:
+        return SteeringCommittee.objects.none()
+    return SteeringCommittee.objects.filter(Q(unit__in=visible_units(user)) | Q(unit__kind=UnitKind.CENTRAL))
 
 
 # --- Reports --------------------------------------------------------------------------------

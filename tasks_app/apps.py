@@ -16,6 +16,8 @@ class TasksAppConfig(AppConfig):
         register_converter(IdConverter, "id")
         connection_created.connect(_add_sqlite_fold, dispatch_uid="nq57_fold")
         job_signals.connect()  # failed and retried jobs, for the operators' page
+        # drf-spectacular finds its extensions (the API token scheme) by their being imported.
+        from tasks_app.api import schema  # noqa: F401
 
 
 def _add_sqlite_fold(sender, connection, **kwargs) -> None:

@@ -1,4 +1,12 @@
 from tasks_app.models.accounts import ROLE_UNIT_KINDS, Membership, Role, User
+from tasks_app.models.api import (
+    TOKEN_PREFIX,
+    ApiToken,
+    ApiTokenPurpose,
+    IdempotentRequest,
+    new_token_secret,
+    token_hash,
+)
 from tasks_app.models.committees import CommitteeMember, CommitteeRole, SteeringCommittee
 from tasks_app.models.greening import (
     ALL_SCOPE,
@@ -62,6 +70,9 @@ __all__ = [
     "SHARED_WITH_COPIES",
     "STATE_COUNT_FIELDS",
     "SUBTREE_COUNT_FIELDS",
+    "TOKEN_PREFIX",
+    "ApiToken",
+    "ApiTokenPurpose",
     "Colour",
     "CommitteeMember",
     "CommitteeRole",
@@ -75,6 +86,7 @@ __all__ = [
     "GreeningPolicyChange",
     "GreeningRun",
     "GreeningSnapshot",
+    "IdempotentRequest",
     "JobRun",
     "JobState",
     "Membership",
@@ -94,10 +106,12 @@ __all__ = [
     "User",
     "group_scope_ids",
     "groups_implemented_by",
+    "new_token_secret",
     "plan_scope_ids",
     "plans_implemented_by",
     "scope_key",
     "scope_prefix",
     "snapshot_colour",
     "snapshot_colour_label",
+    "token_hash",
 ]

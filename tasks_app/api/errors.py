@@ -1,0 +1,58 @@
+"""One error shape for every failure (drf-standardized-errors):
+
+    {"type": "validation_error" | "client_error" | "server_error",
+     "errors": [{"code": "...", "detail": "...", "attr": "field" | null}]}
+
+plus, for some errors, a key that helps the client recover (a 412 carries the task's
+current version and what changed since the client's). Details are in the language of the
+request's Accept-Language (Vietnamese unless it asks for English)."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_standardized_errors.formatter import ExceptionFormatter
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+
+class ApiError(APIException):
+    """An error with an optional `extra` mapping added beside "type" and "errors"."""
+
+    def __init__(self, detail: Any = None, code: str | None = None, *, extra: dict[str, Any] | None = None):
+        super().__init__(detail, code)
+        self.extra = extra or {}
+
+
+class PreconditionRequired(ApiError):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        "Send the task's ETag in an If-Match header, so a change made meanwhile by someone else is not "
+        "overwritten."
+    )
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(ApiError):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _(
+        "The task changed after you read it. Nothing was saved: read what changed, then send your "
+        "update again with the new ETag."
+    )
+    default_code = "precondition_failed"
+
+
+class IdempotencyKeyReused(ApiError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = _(
+        "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+    )
+    default_code = "idempotency_key_reused"
+
+
+class ApiErrorFormatter(ExceptionFormatter):
+    def format_error_response(self, error_response: Any) -> Any:
+        body = super().format_error_response(error_response)
+        extra = getattr(self.exc, "extra", None)
+        if extra:
+            body.update(extra)
+        return body

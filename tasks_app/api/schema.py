@@ -1,0 +1,79 @@
+"""The OpenAPI description (drf-spectacular, with drf-standardized-errors' error shapes):
+the token scheme, and the error bodies of the statuses this API adds (412, 422, 428)."""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_standardized_errors.openapi import AutoSchema
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from rest_framework import serializers
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "tasks_app.api.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Authorization: Bearer nq57_… (a token made on the “API tokens” page).",
+        }
+
+
+class _Error(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ErrorResponse428Serializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = _Error(many=True)  # type: ignore[assignment]  # the body's "errors", not Serializer.errors
+
+
+class ChangeSinceSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    author = serializers.CharField(allow_null=True)
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    progress = serializers.IntegerField()
+    note = serializers.CharField()
+    changes = serializers.DictField(child=serializers.ListField())
+
+
+class ErrorResponse412Serializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = _Error(many=True)  # type: ignore[assignment]  # the body's "errors", not Serializer.errors
+    current_version = serializers.IntegerField()
+    etag = serializers.CharField()
+    changes_since = ChangeSinceSerializer(many=True)
+
+
+class ErrorResponse422Serializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = _Error(many=True)  # type: ignore[assignment]  # the body's "errors", not Serializer.errors
+
+
+# The statuses a view lists in `precondition_statuses` are documented on its writes only.
+EXTRA_ERROR_SERIALIZERS = {
+    "412": ErrorResponse412Serializer,
+    "422": ErrorResponse422Serializer,
+    "428": ErrorResponse428Serializer,
+}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class ApiAutoSchema(AutoSchema):
+    def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        if status_code in EXTRA_ERROR_SERIALIZERS:
+            return (
+                self.method in WRITE_METHODS
+                and status_code in getattr(self.view, "write_error_statuses", ())
+                and status_code not in responses
+            )
+        return super()._should_add_error_response(responses, status_code)
+
+    def _get_error_response_serializer(self, status_code: str) -> Any:
+        return EXTRA_ERROR_SERIALIZERS.get(status_code) or super()._get_error_response_serializer(status_code)

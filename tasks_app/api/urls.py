@@ -1,0 +1,28 @@
+"""/api/v1/: the resources, the OpenAPI schema and its documentation page."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from tasks_app.api.views import reference
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("units", reference.UnitViewSet, basename="unit")
+router.register("plans", reference.PlanViewSet, basename="plan")
+router.register("phases", reference.PlanPhaseViewSet, basename="phase")
+router.register("task-groups", reference.TaskGroupViewSet, basename="task-group")
+router.register("committees", reference.SteeringCommitteeViewSet, basename="committee")
+
+app_name = "api"
+urlpatterns = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
+    # Swagger UI from drf-spectacular-sidecar's static files; the split view serves its
+    # start-up script as a file, which the Content-Security-Policy allows (no inline script).
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[]),
+        name="docs",
+    ),
+]
