@@ -34,15 +34,16 @@ class ReportKind(models.TextChoices):
 
 
 # One kind of report per kind of unit: the unit decides which report it gets.
-_UNIT_KIND = {
+_UNIT_KIND: dict[ReportKind, str] = {
     ReportKind.NATIONAL_WEEKLY: UnitKind.CENTRAL,
     ReportKind.PROVINCE_WEEKLY: UnitKind.PROVINCE,
     ReportKind.COMMUNE_SUMMARY: UnitKind.COMMUNE,
 }
-_KIND_OF_UNIT = {unit_kind: kind for kind, unit_kind in _UNIT_KIND.items()}
+# Keyed by plain strings, as a model's `kind` field holds them.
+_KIND_OF_UNIT: dict[str, ReportKind] = {unit_kind: kind for kind, unit_kind in _UNIT_KIND.items()}
 
 
-KIND_FILE_PREFIX = {
+KIND_FILE_PREFIX: dict[str, str] = {  # keyed by `Report.kind`, a plain string
     ReportKind.NATIONAL_WEEKLY: "bao-cao-tuan",
     ReportKind.PROVINCE_WEEKLY: "bao-cao-tuan",
     ReportKind.COMMUNE_SUMMARY: "tom-tat-tuan",

@@ -17,6 +17,7 @@ cannot say something the decision did not.
 
 from dataclasses import dataclass
 from enum import Enum, IntEnum
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -39,6 +40,9 @@ from tasks_app.models import (
     User,
 )
 from tasks_app.selectors.lifecycle import ApprovalStage, approval_stage
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 OFFICER_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER})
 LEADER_ROLES = frozenset({Role.COMMUNE_LEADER, Role.PROVINCE_LEADER})
@@ -372,7 +376,7 @@ class StatusChoice:
 
     statuses: tuple[str, ...]
     locked: bool = False  # status and progress closed: an approved completion
-    hint: Promise | None = None  # why a status is not offered (also the error if posted)
+    hint: "_StrPromise | None" = None  # why a status is not offered (also the error if posted)
 
 
 def officer_status_choice(task: Task) -> StatusChoice:

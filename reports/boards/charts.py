@@ -231,9 +231,11 @@ def trend_chart(
     for i, point in enumerate(points):
         if point.rate is not None:
             body.append(icon(point.colour, x_at(i) - size / 2, y_at(point.rate) - size / 2, size))
-    last_index, last = next((i, p) for i, p in reversed(list(enumerate(points))) if p.rate is not None)
-    label_y = min(max(y_at(last.rate) + 4, y0 + 10), y1)
-    body.append(_text(x_at(last_index) + size / 2 + 4, label_y, percent_text(last.rate), font_weight="bold"))
+    last_index, last_rate = next(
+        (i, p.rate) for i, p in reversed(list(enumerate(points))) if p.rate is not None
+    )
+    label_y = min(max(y_at(last_rate) + 4, y0 + 10), y1)
+    body.append(_text(x_at(last_index) + size / 2 + 4, label_y, percent_text(last_rate), font_weight="bold"))
 
     first, final = points[0], points[-1]
     desc = _("From %(first_date)s (%(first_value)s) to %(last_date)s (%(last_value)s).") % {
@@ -386,7 +388,7 @@ def map_key(tiles: Iterable[MapTile]) -> list[tuple[str, str]]:
     return [(PROVINCE_GRID[code][2], placed[code]) for code in in_grid_order]
 
 
-def _tile(tile: MapTile, col: int, row: int, label: str, cell: int, pad: int) -> str:
+def _tile(tile: MapTile, col: int, row: float, label: str, cell: int, pad: int) -> str:
     x, y, side = pad + col * cell + 1.5, pad + row * cell + 1.5, cell - 3
     icon_size = round(cell * 0.25)
     parts = [

@@ -2,9 +2,11 @@
 filters and page, all read from the query string."""
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +32,7 @@ class BoardFilterForm(forms.Form):
         widget=DateInput,
         help_text=gettext_lazy("Empty: the latest figures."),
     )
+    data: QueryDict  # bound to the request's query string (views.py)
 
     def __init__(self, *args, plans=(), groups=(), days: FigureDays | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,7 +41,7 @@ class BoardFilterForm(forms.Form):
         # which the form offers as links (nearest_links) and the board names.
         self.refused_date: datetime.date | None = None
         self.nearest_dates: list[datetime.date] = []
-        if days is not None and days.first is not None:
+        if days is not None and days.first is not None and days.last is not None:
             # The picker offers only the span that has figures; gaps are checked on submit.
             self.fields["date"].widget.attrs.update(min=days.first.isoformat(), max=days.last.isoformat())
             self.fields["date"].help_text = _(
@@ -50,10 +53,10 @@ class BoardFilterForm(forms.Form):
         self.plans = {plan.pk: plan for plan in plans}
         self.groups = {group.pk: group for group in groups}
         everything = [("", _("All"))]
-        self.fields["plan"].choices = everything + [
+        cast(forms.ChoiceField, self.fields["plan"]).choices = everything + [
             (plan.pk, f"{plan.code} · {plan.issuing_unit.name}") for plan in plans
         ]
-        self.fields["group"].choices = everything + [
+        cast(forms.ChoiceField, self.fields["group"]).choices = everything + [
             (group.pk, f"{group.number}. {group.name}") for group in groups
         ]
 

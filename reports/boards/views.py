@@ -7,7 +7,7 @@ interval (within seconds while a change is waiting to be counted)."""
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,8 @@ from reports.boards.forms import BoardFilterForm, CommuneTableForm
 from reports.boards.selectors.boards import commune_board, national_board, province_board
 from reports.boards.selectors.figures import board_groups, board_plans, figure_days
 from tasks_app.access import get_unit_for_dashboard, home_dashboard_unit, may_view_national, user_scope
-from tasks_app.models import Unit, UnitKind
+from tasks_app.http import AuthenticatedRequest
+from tasks_app.models import Unit, UnitKind, User
 from tasks_app.params import report_ignored, valid_query
 from tasks_app.selectors.greening import current_policy
 
@@ -36,7 +37,7 @@ SORT_COLUMNS = [
 
 @login_required
 @require_GET
-def dashboard_home(request: HttpRequest) -> HttpResponse:
+def dashboard_home(request: AuthenticatedRequest) -> HttpResponse:
     """The widest board the user follows."""
     if may_view_national(request.user):
         return redirect("dashboard_national")
@@ -50,7 +51,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def national(request: HttpRequest) -> HttpResponse:
+def national(request: AuthenticatedRequest) -> HttpResponse:
     if not may_view_national(request.user):
         raise PermissionDenied(_("The national dashboard is for the central steering committee's office."))
     form = _filter_form(request, unit=None)
@@ -68,7 +69,7 @@ def national(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def province(request: HttpRequest, pk: int) -> HttpResponse:
+def province(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_dashboard(request.user, pk, kind=UnitKind.PROVINCE)
     form = _filter_form(request, unit=unit)
     table_form = CommuneTableForm(request.GET)
@@ -94,7 +95,7 @@ def province(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def commune(request: HttpRequest, pk: int) -> HttpResponse:
+def commune(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_dashboard(request.user, pk, kind=UnitKind.COMMUNE)
     form = _filter_form(request, unit=unit)
     report_ignored(request, form)
@@ -112,7 +113,7 @@ def commune(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, "dashboards/commune.html", context, board_pending=board.pending)
 
 
-def _unit_tasks_link(user, unit: Unit) -> str | None:
+def _unit_tasks_link(user: User, unit: Unit) -> str | None:
     """Where the user finds all of a unit's tasks: their own unit's are "my tasks"; a
     province's people filter by unit; nationwide viewers have no such list yet."""
     scope = user_scope(user)
@@ -123,7 +124,7 @@ def _unit_tasks_link(user, unit: Unit) -> str | None:
     return None
 
 
-def _filter_form(request: HttpRequest, *, unit: Unit | None) -> BoardFilterForm:
+def _filter_form(request: AuthenticatedRequest, *, unit: Unit | None) -> BoardFilterForm:
     plans = list(board_plans(unit))
     chosen = request.GET.get("plan", "")
     plan = next((p for p in plans if str(p.pk) == chosen), None)
@@ -131,7 +132,9 @@ def _filter_form(request: HttpRequest, *, unit: Unit | None) -> BoardFilterForm:
     return BoardFilterForm(request.GET, plans=plans, groups=list(board_groups(plan)), days=figure_days(unit))
 
 
-def _render(request: HttpRequest, template: str, context: dict, *, board_pending: bool) -> HttpResponse:
+def _render(
+    request: AuthenticatedRequest, template: str, context: dict, *, board_pending: bool
+) -> HttpResponse:
     """The whole page, or for htmx the part it asked for (the board, or the commune
     table); a request from the filter form also gets the form back, out of band, so its
     task groups follow the chosen plan."""

@@ -136,9 +136,15 @@ def reports_requeue_stuck() -> list[int]:
 def reports_weekly(*, today: datetime.date | None = None) -> list[Requested]:
     """Monday's batch: last week's report for the nation and for every province."""
     week = Week.last_finished(today)
-    provinces = Unit.objects.filter(kind=UnitKind.PROVINCE, is_active=True).order_by("code")
-    units = [Unit.objects.get(kind=UnitKind.CENTRAL), *provinces]
-    return [report_request(kind=ReportKind.for_unit(unit), unit=unit, week=week) for unit in units]
+    central = Unit.objects.get(kind=UnitKind.CENTRAL)
+    provinces = list(Unit.objects.filter(kind=UnitKind.PROVINCE, is_active=True).order_by("code"))
+    return [
+        report_request(kind=ReportKind.NATIONAL_WEEKLY, unit=central, week=week),
+        *(
+            report_request(kind=ReportKind.PROVINCE_WEEKLY, unit=province, week=week)
+            for province in provinces
+        ),
+    ]
 
 
 def report_generate(report_id: int) -> Report:

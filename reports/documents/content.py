@@ -111,11 +111,11 @@ class ReportContent:
     board: UnitBoard | NationalBoard
     reason: list[str]
     notes: WeekNotes
+    rules: Rules  # the greening rules the board was counted with
     rows: list[UnitFigures] = field(default_factory=list)  # communes or provinces, ranked
     quiet_by_province: dict[int, int] = field(default_factory=dict)  # national only
     bottlenecks: Bottlenecks | None = None
     unit_ids: list[int] | None = None  # the units whose tasks the lists cover; None: all
-    rules: Rules | None = None
     issuer: Issuer | None = None
 
     @property

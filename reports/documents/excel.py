@@ -1,6 +1,8 @@
 """A report's tables as an Excel workbook (openpyxl, through tasks_app.spreadsheets), from
 the same content as its PDF (content.py)."""
 
+from collections.abc import Iterable
+from decimal import Decimal
 from itertools import chain
 
 from django.utils.translation import gettext as _
@@ -26,7 +28,7 @@ def report_workbook(content: ReportContent) -> bytes:
     board, snapshot = content.board, content.board.snapshot
     colour = snapshot_colour(snapshot)
     colour_word = snapshot_colour_label(snapshot)
-    figures = [
+    figures: list[list[object]] = [
         [_("Unit"), content.unit.name],
         [_("Period"), content.week.label],
         [_("Figures as of"), content.on],
@@ -51,7 +53,7 @@ def report_workbook(content: ReportContent) -> bytes:
             (_("Quiet communes"), 12),
             (_("Why"), 60),
         ]
-        rows = (
+        rows: Iterable[list[object]] = (
             [row.rank, row.unit.name, Styled(row.colour_label, colour=row.colour),
              _rate(row.rate), row.snapshot.children_green if row.snapshot else None,
              row.snapshot.children_counted if row.snapshot else None,
@@ -81,7 +83,7 @@ def report_workbook(content: ReportContent) -> bytes:
 
     if content.bottlenecks is not None:
         overdue, due_soon = content.bottleneck_lists()
-        listed = chain(
+        tasks = chain(
             ((_("Overdue"), t) for t in overdue),
             ((_("Behind, due within 7 days"), t) for t in due_soon),
         )
@@ -98,12 +100,12 @@ def report_workbook(content: ReportContent) -> bytes:
         rows = (
             [heading, t.code, t.title, t.unit_name, _("yes") if t.is_key else "", t.deadline,
              t.progress, t.days]
-            for heading, t in listed
+            for heading, t in tasks
         )  # fmt: skip
         book.add_sheet(_("Bottlenecks"), columns, rows)
 
     notes = content.note_lists()
-    listed = chain(
+    items = chain(
         ((_("Highlights this week"), i) for i in notes.completed),
         ((_("Difficulties and obstacles"), i) for i in notes.difficulties),
         ((_("Tasks for next week"), i) for i in notes.next_week),
@@ -116,12 +118,12 @@ def report_workbook(content: ReportContent) -> bytes:
         (_("Date"), 12),
         (_("Text"), 60),
     ]
-    rows = ([heading, i.code, i.title, i.unit_name, i.day, i.text] for heading, i in listed)
+    rows = ([heading, i.code, i.title, i.unit_name, i.day, i.text] for heading, i in items)
     book.add_sheet(_("This week"), columns, rows)
 
     return book.to_bytes()
 
 
-def _rate(rate) -> Styled:
+def _rate(rate: Decimal | None) -> Styled:
     """A rate in percent as a fraction shown as a percentage: a number to sort and sum."""
     return Styled(None if rate is None else float(rate) / 100, PERCENT_FORMAT)

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,8 +29,10 @@ class ReportRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.weeks = _weeks_by_key()
-        self.fields["week"].choices = [(key, week.short_label) for key, week in self.weeks.items()]
-        self.fields["unit"].choices = _grouped(units)
+        cast(forms.ChoiceField, self.fields["week"]).choices = [
+            (key, week.short_label) for key, week in self.weeks.items()
+        ]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = _grouped(units)
 
     def clean_unit(self) -> Unit:
         unit = Unit.objects.filter(pk=self.cleaned_data["unit"], is_active=True).first()
@@ -42,8 +46,10 @@ class ReportRequestForm(forms.Form):
         return self.weeks[self.cleaned_data["week"]]
 
     @property
-    def kind(self) -> str:
-        return ReportKind.for_unit(self.cleaned_data["unit"])
+    def kind(self) -> ReportKind:
+        kind = ReportKind.for_unit(self.cleaned_data["unit"])
+        assert kind is not None, "clean_unit takes only a unit that a report is about"
+        return kind
 
 
 def _grouped(units) -> list:
@@ -65,10 +71,10 @@ class ArchiveFilterForm(forms.Form):
         kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
         self.weeks = _weeks_by_key()
-        self.fields["week"].choices = [("", _("All weeks"))] + [
+        cast(forms.ChoiceField, self.fields["week"]).choices = [("", _("All weeks"))] + [
             (k, w.short_label) for k, w in self.weeks.items()
         ]
-        self.fields["kind"].choices = [("", _("All kinds")), *ReportKind.choices]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [("", _("All kinds")), *ReportKind.choices]
 
     def week_value(self) -> Week | None:
         return self.weeks.get(valid_part(self).get("week") or "")

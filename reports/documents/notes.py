@@ -2,9 +2,10 @@
 week"), from the updates recorded during the week and the deadlines of the week after."""
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -54,9 +55,9 @@ def week_notes(week: Week, *, unit_ids: list[int] | None, rows: int = NOTE_ROWS)
     notes.updates, notes.units_reporting = totals["updates"], totals["units"]
     notes.tasks_progressed = totals["progressed"]
     notes.completed_total = completions.values("task").distinct().count()
-    notes.completed = _items(completions, text_field="note", limit=rows)
+    notes.completed = _first_items(completions, text_field="note", limit=rows)
     notes.difficulties_total = obstacles.values("task").distinct().count()
-    notes.difficulties = _items(obstacles, text_field="difficulties", limit=rows)
+    notes.difficulties = _first_items(obstacles, text_field="difficulties", limit=rows)
     notes.next_week_total = due.count()
     notes.next_week = list(_due_items(due[:rows]))
     return notes
@@ -74,8 +75,8 @@ def week_note_lists(week: Week, *, unit_ids: list[int] | None) -> WeekNoteLists:
     the Excel file's lists, where staff look for what the PDF leaves out."""
     _updates, completions, obstacles, due = _note_queries(week, unit_ids=unit_ids)
     return WeekNoteLists(
-        completed=_items(completions, text_field="note", limit=None),
-        difficulties=_items(obstacles, text_field="difficulties", limit=None),
+        completed=_all_items(completions, text_field="note"),
+        difficulties=_all_items(obstacles, text_field="difficulties"),
         next_week=_due_items(due),
     )
 
@@ -121,11 +122,21 @@ def _due_items(due: QuerySet[Task]) -> Iterator[NoteItem]:
         )
 
 
-def _items(updates: QuerySet[TaskUpdate], *, text_field: str, limit: int | None) -> Iterator[NoteItem] | list:
-    """The newest update of each task: the first `limit` tasks as a list, or (limit None)
-    every task, streamed. With a limit a few extra rows are read, so that a task updated
-    twice in the week does not take two places."""
-    rows = updates.values(
+def _first_items(updates: QuerySet[TaskUpdate], *, text_field: str, limit: int) -> list[NoteItem]:
+    """The newest update of each task, for the first `limit` tasks. A few extra rows are
+    read, so that a task updated twice in the week does not take two places."""
+    rows = _item_rows(updates, text_field)
+    return list(islice(_newest_per_task(rows[: limit * 4], text_field), limit))
+
+
+def _all_items(updates: QuerySet[TaskUpdate], *, text_field: str) -> Iterator[NoteItem]:
+    """The newest update of each task, for every task, streamed."""
+    rows = _item_rows(updates, text_field)
+    return _newest_per_task(rows.iterator(chunk_size=2000), text_field)
+
+
+def _item_rows(updates: QuerySet[TaskUpdate], text_field: str) -> QuerySet[TaskUpdate, dict[str, Any]]:
+    return updates.values(
         "task_id",
         "task__code",
         "task__title",
@@ -134,12 +145,9 @@ def _items(updates: QuerySet[TaskUpdate], *, text_field: str, limit: int | None)
         "created_at",
         text_field,
     )
-    if limit is not None:
-        return list(islice(_newest_per_task(rows[: limit * 4], text_field), limit))
-    return _newest_per_task(rows.iterator(chunk_size=2000), text_field)
 
 
-def _newest_per_task(rows, text_field: str) -> Iterator[NoteItem]:
+def _newest_per_task(rows: Iterable[dict[str, Any]], text_field: str) -> Iterator[NoteItem]:
     seen: set[int] = set()
     for row in rows:
         if row["task_id"] in seen:

@@ -16,7 +16,7 @@ from reports.documents.content import COMMUNE_REASON_ROWS, ReportContent
 from reports.models import ReportKind
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts" / "noto-sans"
-TEMPLATES = {
+TEMPLATES: dict[str, str] = {  # keyed by `Report.kind`, a plain string
     ReportKind.NATIONAL_WEEKLY: "reports/pdf/national.html",
     ReportKind.PROVINCE_WEEKLY: "reports/pdf/province.html",
     ReportKind.COMMUNE_SUMMARY: "reports/pdf/commune.html",

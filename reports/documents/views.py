@@ -5,7 +5,7 @@ may not see does not exist for them (404)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from reports.documents.excel import report_workbook
 from reports.documents.forms import ArchiveFilterForm, ReportRequestForm
 from reports.models import Report, ReportStatus
 from tasks_app.access import may_view_reports_of, report_request_units
+from tasks_app.http import AuthenticatedRequest
 from tasks_app.params import report_ignored
 from tasks_app.rate_limits import TooManyRequests, spend_excel_download
 from tasks_app.views.decorators import require_post_or_back
@@ -30,14 +31,14 @@ POLL_SECONDS = 1
 
 @login_required
 @require_GET
-def report_archive(request: HttpRequest) -> HttpResponse:
+def report_archive(request: AuthenticatedRequest) -> HttpResponse:
     form = ReportRequestForm(user=request.user, units=report_request_units(request.user))
     return _archive_page(request, ArchiveFilterForm(request.GET), form)
 
 
 @login_required
 @require_post_or_back("report_archive")
-def report_request_view(request: HttpRequest) -> HttpResponse:
+def report_request_view(request: AuthenticatedRequest) -> HttpResponse:
     units = report_request_units(request.user)
     form = ReportRequestForm(request.POST, user=request.user, units=units)
     if not form.is_valid():
@@ -56,7 +57,7 @@ def report_request_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = _visible_report(request, pk)
     context = {"report": report, "poll_seconds": POLL_SECONDS}
     if request.htmx and request.htmx.target == "report-status":
@@ -66,7 +67,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_download(request: HttpRequest, pk: int) -> FileResponse:
+def report_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     report = _visible_report(request, pk)
     if report.status != ReportStatus.READY:
         raise Http404
@@ -82,7 +83,7 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def report_excel(request: HttpRequest, pk: int) -> HttpResponse:
+def report_excel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The report's tables as a workbook, computed for the same week and date."""
     report = _visible_report(request, pk)
     try:
@@ -94,12 +95,14 @@ def report_excel(request: HttpRequest, pk: int) -> HttpResponse:
         report_workbook(content),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = content_disposition_header(True, report.download_name("xlsx"))
+    disposition = content_disposition_header(True, report.download_name("xlsx"))
+    assert disposition is not None  # an attachment always has one
+    response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, max-age=0"
     return response
 
 
-def _too_many(request: HttpRequest, refused: TooManyRequests) -> HttpResponse:
+def _too_many(request: AuthenticatedRequest, refused: TooManyRequests) -> HttpResponse:
     """429 with the reason for htmx and scripts; a form sent without JavaScript goes back
     to the page it came from (or the archive) with the reason as a message."""
     if request.htmx or not request.accepts("text/html"):
@@ -113,7 +116,7 @@ def _too_many(request: HttpRequest, refused: TooManyRequests) -> HttpResponse:
 
 
 def _archive_page(
-    request: HttpRequest, filters: ArchiveFilterForm, form: ReportRequestForm, *, status: int = 200
+    request: AuthenticatedRequest, filters: ArchiveFilterForm, form: ReportRequestForm, *, status: int = 200
 ) -> HttpResponse:
     reports = archive(request.user, week=filters.week_value(), kind=filters.kind_value())
     report_ignored(request, filters)
@@ -122,7 +125,7 @@ def _archive_page(
     return render(request, "reports/archive.html", context, status=status)
 
 
-def _visible_report(request: HttpRequest, pk: int) -> Report:
+def _visible_report(request: AuthenticatedRequest, pk: int) -> Report:
     report = Report.objects.select_related("unit", "requested_by").filter(pk=pk).first()
     if report is None or not may_view_reports_of(request.user, report.unit):
         raise Http404

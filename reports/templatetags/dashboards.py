@@ -134,7 +134,7 @@ def aria_sort(params: QueryDict, key: str) -> str:
 @register.simple_tag
 def page_query(params: QueryDict, number: int) -> str:
     query = params.copy()
-    query["page"] = number
+    query["page"] = str(number)
     return query.urlencode()
 
 
@@ -143,6 +143,6 @@ def board_query(params: QueryDict) -> str:
     """The board's own filters (plan, group, date), to carry into a drill-down link."""
     query = QueryDict(mutable=True)
     for name in ("plan", "group", "date"):
-        if params.get(name):
-            query[name] = params[name]
+        if value := params.get(name):
+            query[name] = value
     return query.urlencode()

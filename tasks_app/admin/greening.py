@@ -1,6 +1,8 @@
 """The greening policy in the admin: staff edit thresholds and colour bands; every save
 goes through the actions layer, which validates the bands and logs the change."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -52,8 +54,9 @@ class GreeningPolicyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["loaded_version"].initial = self.instance.version
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         current = GreeningPolicy.objects.values_list("version", flat=True).get()
         if cleaned.get("loaded_version") != current:
             raise ValidationError(stale_policy_message())

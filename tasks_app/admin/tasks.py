@@ -2,6 +2,7 @@
 admin change is version-checked and recorded in the task's history."""
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -202,8 +203,9 @@ class TaskAdminForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         group, phase, plan = cleaned.get("task_group"), cleaned.get("phase"), cleaned.get("plan")
         if group and plan and group.plan_id != plan.pk:
             self.add_error("task_group", _("This task group belongs to another plan."))
@@ -228,7 +230,7 @@ def stale_message(task_id: int) -> str:
 
 class TaskUpdateInline(admin.TabularInline):
     model = TaskUpdate
-    fields = [
+    readonly_fields = (
         "version",
         "created_at",
         "author",
@@ -239,8 +241,8 @@ class TaskUpdateInline(admin.TabularInline):
         "note",
         "difficulties",
         "changes",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
     extra = 0
     can_delete = False
     ordering = ["-version"]
@@ -329,8 +331,8 @@ class TaskAdmin(admin.ModelAdmin):
 
 class EvidenceInline(admin.TabularInline):
     model = Evidence
-    fields = ["original_name", "file", "size", "content_type", "sha256"]
-    readonly_fields = fields
+    readonly_fields = ("original_name", "file", "size", "content_type", "sha256")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

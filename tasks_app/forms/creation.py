@@ -1,24 +1,28 @@
 """Creating a task in a province, and assigning it (or an existing task) to its communes;
 the "6 rõ" fields and date checks that correcting a task shares."""
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.forms.widgets import DateInput
-from tasks_app.models import CORRECTABLE_FIELDS, Task
+from tasks_app.models import CORRECTABLE_FIELDS, Plan, PlanPhase, Task, TaskGroup, Unit
 
 CASCADE_NONE, CASCADE_ALL, CASCADE_SELECTED = "none", "all", "selected"
+CASCADE_CHOICES = [
+    (CASCADE_NONE, gettext_lazy("Do not assign to communes")),
+    (CASCADE_ALL, gettext_lazy("All communes of the province")),
+    (CASCADE_SELECTED, gettext_lazy("Selected communes")),
+]
 
 
 class CascadeFieldsMixin(forms.Form):
     cascade = forms.ChoiceField(
         label=gettext_lazy("Assign to communes"),
-        choices=[
-            (CASCADE_NONE, gettext_lazy("Do not assign to communes")),
-            (CASCADE_ALL, gettext_lazy("All communes of the province")),
-            (CASCADE_SELECTED, gettext_lazy("Selected communes")),
-        ],
+        choices=CASCADE_CHOICES,
         initial=CASCADE_ALL,
         widget=forms.RadioSelect,
     )
@@ -32,11 +36,11 @@ class CascadeFieldsMixin(forms.Form):
         help_text=gettext_lazy("Recorded with the commune's name, e.g. “Chủ tịch UBND Xã Quế Phong”."),
     )
 
-    def set_communes(self, communes) -> None:
+    def set_communes(self, communes: QuerySet[Unit]) -> None:
         self.commune_units = {c.pk: c for c in communes}
-        self.fields["communes"].choices = [(c.pk, c.name) for c in communes]
+        cast(forms.ChoiceField, self.fields["communes"]).choices = [(c.pk, c.name) for c in communes]
 
-    def chosen_communes(self) -> list:
+    def chosen_communes(self) -> list[Unit]:
         mode = self.cleaned_data.get("cascade")
         if mode == CASCADE_ALL:
             return list(self.commune_units.values())
@@ -44,14 +48,15 @@ class CascadeFieldsMixin(forms.Form):
             return [self.commune_units[pk] for pk in self.cleaned_data.get("communes", [])]
         return []
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("cascade") == CASCADE_SELECTED and not cleaned.get("communes"):
             self.add_error("communes", _("Choose at least one commune, or another option."))
         return cleaned
 
 
-def check_task_dates(form: forms.Form, cleaned: dict) -> None:
+def check_task_dates(form: forms.BaseForm, cleaned: dict[str, Any]) -> None:
     """The dates of a task being created or corrected: the deadline is not before the
     start, and falls in the plan phase chosen (a phase holds the tasks due in it)."""
     start, deadline, phase = cleaned.get("start_date"), cleaned.get("deadline"), cleaned.get("phase")
@@ -88,24 +93,23 @@ class TaskCreateForm(CascadeFieldsMixin, forms.ModelForm):
         fields = ["plan", "code", *(name for name in CORRECTABLE_FIELDS if name != "coordinating_units")]
         widgets = TASK_DETAIL_WIDGETS
 
-    def __init__(self, *args, province, plans, communes, **kwargs):
+    def __init__(self, *args, province: Unit, plans: QuerySet[Plan], communes: QuerySet[Unit], **kwargs):
         super().__init__(*args, **kwargs)
         self.province = province
-        self.fields["plan"].queryset = plans
-        self.fields["task_group"].queryset = (
-            self.fields["task_group"].queryset.filter(plan__in=plans).select_related("plan")
-        )
-        self.fields["task_group"].label_from_instance = lambda g: f"{g.plan.code} · {g.number}. {g.name}"
-        self.fields["phase"].queryset = (
-            self.fields["phase"].queryset.filter(plan__in=plans).select_related("plan")
-        )
-        self.fields["phase"].label_from_instance = lambda p: f"{p.plan.code} · {p.name}"
+        cast(forms.ModelChoiceField, self.fields["plan"]).queryset = plans
+        groups = cast(forms.ModelChoiceField, self.fields["task_group"])
+        groups.queryset = TaskGroup.objects.filter(plan__in=plans).select_related("plan")
+        # Django reads the label function off the field instance; mypy refuses assigning to a method.
+        groups.label_from_instance = lambda obj: f"{obj.plan.code} · {obj.number}. {obj.name}"  # type: ignore[method-assign]
+        phases = cast(forms.ModelChoiceField, self.fields["phase"])
+        phases.queryset = PlanPhase.objects.filter(plan__in=plans).select_related("plan")
+        phases.label_from_instance = lambda obj: f"{obj.plan.code} · {obj.name}"  # type: ignore[method-assign]
         for name in ("start_date", "deadline"):
-            self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+            cast(forms.DateField, self.fields[name]).input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         self.fields["responsible_name"].required = True
         self.set_communes(communes)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         plan = cleaned.get("plan")
         for name in ("task_group", "phase"):
@@ -127,15 +131,15 @@ class TaskCreateForm(CascadeFieldsMixin, forms.ModelForm):
                 )
         return cleaned
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         # The model's own checks (6 rõ, dates) run on the instance; lead unit is the province.
         self.instance.lead_unit = self.province
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # a private hook django-stubs leaves out
 
 
 class TaskCascadeForm(CascadeFieldsMixin):
-    def __init__(self, *args, task: Task, communes, **kwargs):
+    def __init__(self, *args, task: Task, communes: QuerySet[Unit], **kwargs):
         super().__init__(*args, **kwargs)
         self.task = task
-        self.fields["cascade"].choices = self.fields["cascade"].choices[1:]
+        cast(forms.ChoiceField, self.fields["cascade"]).choices = CASCADE_CHOICES[1:]
         self.set_communes(communes)

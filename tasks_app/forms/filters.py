@@ -1,10 +1,13 @@
 """The task list's filters, read from the query string."""
 
+from collections.abc import Iterable
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tasks_app.models import TaskStatus
+from tasks_app.models import Plan, TaskGroup, TaskStatus, Unit
 from tasks_app.params import SEARCH_MAX_LENGTH, IdField, PageField, valid_part
 from tasks_app.selectors.tasks import TaskFilters, task_colour_choices
 
@@ -38,15 +41,23 @@ class TaskFilterForm(forms.Form):
     parent = IdField(required=False, widget=forms.HiddenInput)
     page = PageField()
 
-    def __init__(self, *args, plans=(), groups=(), units=(), **kwargs):
+    def __init__(
+        self,
+        *args,
+        plans: Iterable[Plan] = (),
+        groups: Iterable[TaskGroup] = (),
+        units: Iterable[Unit] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         everything = [("", _("All"))]
-        self.fields["plan"].choices = everything + [(p.pk, p.code) for p in plans]
-        self.fields["group"].choices = everything + [
+        cast(forms.ChoiceField, self.fields["plan"]).choices = everything + [(p.pk, p.code) for p in plans]
+        cast(forms.ChoiceField, self.fields["group"]).choices = everything + [
             (g.pk, f"{g.plan.code} · {g.number}. {g.name}") for g in groups
         ]
         if units:
-            self.fields["unit"].choices = [("", _("My units"))] + [(u.pk, u.name) for u in units]
+            unit = cast(forms.ChoiceField, self.fields["unit"])
+            unit.choices = [("", _("My units"))] + [(u.pk, u.name) for u in units]
         else:
             del self.fields["unit"]
 

@@ -1,12 +1,15 @@
 """After a task is created: correcting it, withdrawing a copy, and deciding on a
 completion (approve, return, reopen)."""
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.forms.creation import TASK_DETAIL_WIDGETS, check_task_dates
-from tasks_app.models import CORRECTABLE_FIELDS, Task
+from tasks_app.models import CORRECTABLE_FIELDS, PlanPhase, Task, TaskGroup, Unit
 
 
 class TaskEditForm(forms.ModelForm):
@@ -23,28 +26,36 @@ class TaskEditForm(forms.ModelForm):
         help_text=gettext_lazy("Recorded in the history with the changes."),
     )
 
+    instance: Task
+
     class Meta:
         model = Task
         fields = list(CORRECTABLE_FIELDS)
         widgets = {**TASK_DETAIL_WIDGETS, "coordinating_units": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args, coordinating_choices, **kwargs):
+    def __init__(self, *args, coordinating_choices: QuerySet[Unit], **kwargs):
         super().__init__(*args, **kwargs)
         task = self.instance
         if not self.is_bound:
             self.initial.setdefault("version", task.version)
-        self.fields["task_group"].queryset = self.fields["task_group"].queryset.filter(plan_id=task.plan_id)
-        self.fields["task_group"].label_from_instance = lambda g: f"{g.number}. {g.name}"
-        self.fields["phase"].queryset = self.fields["phase"].queryset.filter(plan_id=task.plan_id)
-        self.fields["coordinating_units"].queryset = coordinating_choices
-        self.fields["coordinating_units"].required = False
+        groups = cast(forms.ModelChoiceField, self.fields["task_group"])
+        groups.queryset = TaskGroup.objects.filter(plan_id=task.plan_id)
+        # Django reads the label function off the field instance; mypy refuses assigning to a method.
+        groups.label_from_instance = lambda obj: f"{obj.number}. {obj.name}"  # type: ignore[method-assign]
+        cast(forms.ModelChoiceField, self.fields["phase"]).queryset = PlanPhase.objects.filter(
+            plan_id=task.plan_id
+        )
+        coordinating = cast(forms.ModelMultipleChoiceField, self.fields["coordinating_units"])
+        coordinating.queryset = coordinating_choices
+        coordinating.required = False
         for name in ("start_date", "deadline"):
-            self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+            cast(forms.DateField, self.fields[name]).input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         if task.responsible_user_id is None:
             self.fields["responsible_name"].required = True
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         for name in ("title", "responsible_name", "approving_authority", "expected_product", "note"):
             if isinstance(cleaned.get(name), str):
                 cleaned[name] = cleaned[name].strip()
@@ -82,8 +93,9 @@ class ApprovalForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         cleaned["note"] = (cleaned.get("note") or "").strip()
         if cleaned.get("decision") == RETURN and not cleaned["note"]:
             self.add_error("note", _("Write why the task is returned, so its unit knows what to do."))

@@ -2,6 +2,8 @@
 note, difficulties, evidence files), and what others may add (a note or files)."""
 
 import uuid
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -66,7 +68,7 @@ class TaskUpdateForm(forms.Form):
         task: Task,
         access: TaskAccess,
         completion_proof: str,
-        upload_refusals: list[UploadRefusal] = (),
+        upload_refusals: Sequence[UploadRefusal] = (),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -108,22 +110,23 @@ class TaskUpdateForm(forms.Form):
                 **self.initial,
             }
         # Status and progress: only the lead unit's officer, and only what the rule allows.
-        self.status_choice = officer_status_choice(task) if access >= TaskAccess.EDIT else None
-        if access < TaskAccess.EDIT:
+        choice = self.status_choice = officer_status_choice(task) if access >= TaskAccess.EDIT else None
+        if choice is None:  # below EDIT: a note or files, never the status
             del self.fields["status"], self.fields["progress"]
             self.fields["note"].required = True
             self.fields["note"].help_text = ""
-        elif self.status_choice.locked:
+        elif choice.locked:
             del self.fields["status"], self.fields["progress"]
         else:
-            status = self.fields["status"]
-            status.choices = [(s, TaskStatus(s).label) for s in self.status_choice.statuses]
-            if self.status_choice.hint:
-                status.help_text = self.status_choice.hint
+            status = cast(forms.ChoiceField, self.fields["status"])
+            status.choices = [(s, TaskStatus(s).label) for s in choice.statuses]
+            if choice.hint:
+                status.help_text = choice.hint
                 # A status not offered, posted anyway, is refused with the reason.
-                status.error_messages["invalid_choice"] = self.status_choice.hint
+                status.error_messages["invalid_choice"] = choice.hint
         if self.is_bound:
-            for token in self.data.getlist("kept_evidence"):
+            posted = cast(MultiValueDict, self.data)  # request.POST
+            for token in posted.getlist("kept_evidence"):
                 item = kept_evidence_from_token(token)
                 if item is not None:
                     self.kept.append(item)
@@ -132,14 +135,16 @@ class TaskUpdateForm(forms.Form):
     def edits_status(self) -> bool:
         return "status" in self.fields
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         for refusal in self.upload_refusals:
             self.add_error("evidence", ValidationError(refusal.message, code=refusal.code))
         cleaned["difficulties"] = (cleaned.get("difficulties") or "").strip()
         if not self.edits_status:
             if self.status_choice is not None and self._posts_status_change():
                 # An approved completion: closed to status and progress, notes still welcome.
+                assert self.status_choice.hint is not None  # a locked choice always says why
                 raise ValidationError(self.status_choice.hint, code="locked")
             wrote = (cleaned.get("note") or "").strip() or cleaned["difficulties"]
             if not wrote and not cleaned.get("evidence") and not self.kept:
@@ -173,7 +178,7 @@ class TaskUpdateForm(forms.Form):
         progress = str(self.data.get("progress", self.task.progress)).strip()
         return status != self.task.status or progress != str(self.task.progress)
 
-    def _check_completion_proof(self, note: str, cleaned: dict) -> None:
+    def _check_completion_proof(self, note: str, cleaned: dict[str, Any]) -> None:
         has_file = (
             bool(cleaned.get("evidence") or self.kept)
             or Evidence.objects.filter(update__task=self.task).exists()

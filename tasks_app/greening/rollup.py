@@ -19,7 +19,7 @@ from tasks_app.models.greening import ALL_SCOPE, SnapshotScope, scope_key
 
 ZERO = (0,) * (len(STATES) + 1)  # per-state counts, then overdue key tasks
 # Children whose colours make up a unit's "share of child units green".
-SHARE_CHILD_KIND = {UnitKind.PROVINCE: UnitKind.COMMUNE, UnitKind.CENTRAL: UnitKind.PROVINCE}
+SHARE_CHILD_KIND: dict[str, str] = {UnitKind.PROVINCE: UnitKind.COMMUNE, UnitKind.CENTRAL: UnitKind.PROVINCE}
 # Bottom-up: a unit is computed after every unit below it.
 LEVELS = ((UnitKind.COMMUNE, UnitKind.MINISTRY), (UnitKind.PROVINCE,), (UnitKind.CENTRAL,))
 

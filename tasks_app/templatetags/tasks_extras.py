@@ -1,13 +1,19 @@
 import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from tasks_app.models import TaskState, snapshot_colour, snapshot_colour_label
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
 
 register = template.Library()
 
@@ -38,7 +44,7 @@ def colour_label(snapshot) -> str:
 
 
 @register.filter
-def state_label(state: str) -> str:
+def state_label(state: str) -> "_StrOrPromise":
     try:
         return TaskState(state).label
     except ValueError:
@@ -46,7 +52,7 @@ def state_label(state: str) -> str:
 
 
 @register.filter
-def task_colour_label(colour: str) -> str:
+def task_colour_label(colour: str) -> "_StrOrPromise":
     """A task's colour by name ("not counted for colour" for paused and cancelled tasks)."""
     from tasks_app.selectors.tasks import TASK_COLOUR_LABELS
 
@@ -64,9 +70,11 @@ def task_field_label(name: str) -> str:
     from tasks_app.models import Task
 
     try:
-        return str(Task._meta.get_field(name).verbose_name)
-    except Exception:  # a field since removed from the model: show its recorded name
+        field = Task._meta.get_field(name)
+    except FieldDoesNotExist:  # a field since removed from the model: show its recorded name
         return name
+    # A reverse relation has no verbose name: its recorded name stands.
+    return str(field.verbose_name) if isinstance(field, Field) else name
 
 
 @register.filter

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -33,6 +33,7 @@ from tasks_app.actions.lifecycle import (
 )
 from tasks_app.actions.tasks import StaleTaskVersion
 from tasks_app.forms.lifecycle import APPROVE, REOPEN, RETURN, ApprovalForm, ReasonForm, TaskEditForm
+from tasks_app.http import AuthenticatedRequest
 from tasks_app.models import Task, TaskStatus, Unit, UnitKind, User
 from tasks_app.params import PageForm, report_ignored
 from tasks_app.selectors.lifecycle import awaiting_approval
@@ -61,7 +62,7 @@ def _coordinating_choices(user: User, task: Task):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def task_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task, _access = get_task_for_user(request.user, pk)
     if not may_edit_details(request.user, task):
         raise PermissionDenied
@@ -113,7 +114,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def task_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+def task_withdraw_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task, _access = get_task_for_user(request.user, pk)
     if task.status == TaskStatus.WITHDRAWN:
         messages.info(request, _("This task was already withdrawn."))
@@ -156,7 +157,7 @@ def task_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_post_or_back("task_detail")
-def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def task_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task, grant = get_task_grant(request.user, pk)
     if not may_approve(request.user, task):
         raise PermissionDenied
@@ -206,7 +207,7 @@ def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def approvals(request: HttpRequest) -> HttpResponse:
+def approvals(request: AuthenticatedRequest) -> HttpResponse:
     tasks = awaiting_approval(tasks_to_approve(request.user)).only(
         "code", "title", "deadline", "progress", "updated_at", "lead_unit__name"
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,6 +22,7 @@ from tasks_app.actions.operations import (
     greening_refresh_now,
     job_retry,
 )
+from tasks_app.http import AuthenticatedRequest
 from tasks_app.selectors.operations import operations_overview
 from tasks_app.views.decorators import require_post_or_back
 
@@ -31,7 +32,7 @@ def operators_only(view: Callable) -> Callable:
     logged in is refused (403), anyone logged out goes to the login page."""
 
     @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: AuthenticatedRequest, *args, **kwargs) -> HttpResponse:
         if not may_operate(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -44,13 +45,13 @@ def operators_only(view: Callable) -> Callable:
 @operators_only
 @require_GET
 @never_cache
-def operations(request: HttpRequest) -> HttpResponse:
+def operations(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "operations/page.html", {"ops": operations_overview()})
 
 
 @operators_only
 @require_post_or_back("operations", with_arguments=False)
-def report_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+def report_retry_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     get_object_or_404(Report, pk=pk)  # no such report: say so (404), not "it is on its way"
     if report_retry(report_id=pk, user=request.user) is None:
         messages.info(request, _("This report is ready or on its way already: nothing was sent again."))
@@ -61,7 +62,7 @@ def report_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operators_only
 @require_post_or_back("operations", with_arguments=False)
-def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+def job_retry_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         job = job_retry(job_id=pk, user=request.user)
     except NotResendable:
@@ -76,7 +77,7 @@ def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @operators_only
 @require_post_or_back("operations")
-def greening_refresh_view(request: HttpRequest) -> HttpResponse:
+def greening_refresh_view(request: AuthenticatedRequest) -> HttpResponse:
     if request.POST.get("what") == "today":
         greening_recompute_today(user=request.user)
         messages.success(request, _("Today's figures are being recomputed for every unit."))

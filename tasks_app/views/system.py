@@ -28,7 +28,10 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        return resolve_url(start_page(self.request.user))
+        user = self.request.user
+        # Django asks only for a signed-in user: after the login, or one who opens the page.
+        assert user.is_authenticated
+        return resolve_url(start_page(user))
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

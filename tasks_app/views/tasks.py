@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -48,7 +48,8 @@ from tasks_app.forms.filters import TaskFilterForm
 from tasks_app.forms.lifecycle import ApprovalForm
 from tasks_app.forms.updates import TaskUpdateForm
 from tasks_app.greening.rules import Rules
-from tasks_app.models import Colour, Evidence, GreeningPolicy, Plan, Task, TaskStatus, Unit, UnitKind
+from tasks_app.http import AuthenticatedRequest
+from tasks_app.models import Colour, Evidence, GreeningPolicy, Plan, Task, TaskStatus, Unit, UnitKind, User
 from tasks_app.params import valid_query
 from tasks_app.selectors.greening import current_policy, current_rules
 from tasks_app.selectors.lifecycle import last_decision, my_task_notices
@@ -69,7 +70,7 @@ from tasks_app.views.decorators import require_post_or_back
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def my_tasks(request: HttpRequest) -> HttpResponse:
+def my_tasks(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     scope = user_scope(user)
     own = own_unit_tasks(user)
@@ -125,7 +126,7 @@ class EmptyList:
     link_label: str = ""
 
 
-def _why_empty(user, *, filtered: bool) -> EmptyList:
+def _why_empty(user: User, *, filtered: bool) -> EmptyList:
     """Why "My tasks" is empty, and what to do about it."""
     if filtered:
         return EmptyList(_("No task matches these filters."), reverse("my_tasks"), _("Clear filters"))
@@ -168,7 +169,7 @@ def _why_empty(user, *, filtered: bool) -> EmptyList:
 
 
 def _live_context(
-    request: HttpRequest, task_id: int, grant: TaskGrant, policy: GreeningPolicy, **extra
+    request: AuthenticatedRequest, task_id: int, grant: TaskGrant, policy: GreeningPolicy, **extra
 ) -> dict:
     access = grant.access
     with_history = may_see_task_history(access)
@@ -202,7 +203,7 @@ def _live_context(
     }
 
 
-def lifecycle_context(user, task: Task, *, approval_form: ApprovalForm | None = None) -> dict:
+def lifecycle_context(user: User, task: Task, *, approval_form: ApprovalForm | None = None) -> dict:
     """What the task page shows about the task's life after creation: the decision behind
     its state (withdrawn, returned, approved, reopened), and the changes open to this user:
     approving or returning a task that awaits approval, reopening an approved one."""
@@ -219,7 +220,9 @@ def lifecycle_context(user, task: Task, *, approval_form: ApprovalForm | None = 
     }
 
 
-def render_task_page(request: HttpRequest, task: Task, grant: TaskGrant, *, status: int = 200, **extra):
+def render_task_page(
+    request: AuthenticatedRequest, task: Task, grant: TaskGrant, *, status: int = 200, **extra
+):
     """The task page (or its live part, for htmx), with `extra` in its context."""
     context = _live_context(request, task.pk, grant, current_policy(), **extra)
     return _render_live(request, context, status=status)
@@ -228,18 +231,18 @@ def render_task_page(request: HttpRequest, task: Task, grant: TaskGrant, *, stat
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task, grant = get_task_grant(request.user, pk, need=TaskAccess.ASSIGNMENT)
     context = _live_context(request, task.pk, grant, current_policy())
     return render(request, "tasks/task_detail.html", context)
 
 
-def _render_live(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+def _render_live(request: AuthenticatedRequest, context: dict, status: int = 200) -> HttpResponse:
     template = "tasks/task_detail.html#live" if request.htmx else "tasks/task_detail.html"
     return render(request, template, context, status=status)
 
 
-def _changes_status_or_progress(request: HttpRequest, task: Task) -> bool:
+def _changes_status_or_progress(request: AuthenticatedRequest, task: Task) -> bool:
     posted_status = request.POST.get("status", task.status)
     posted_progress = request.POST.get("progress", str(task.progress))
     return posted_status != task.status or posted_progress.strip() != str(task.progress)
@@ -247,7 +250,7 @@ def _changes_status_or_progress(request: HttpRequest, task: Task) -> bool:
 
 @login_required
 @require_post_or_back("task_detail")
-def task_update(request: HttpRequest, pk: int) -> HttpResponse:
+def task_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task, grant = get_task_grant(request.user, pk, need=TaskAccess.NOTE)
     access = grant.access
     if access < TaskAccess.EDIT and _changes_status_or_progress(request, task):
@@ -315,7 +318,7 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
+def evidence_download(request: AuthenticatedRequest, pk: int, evidence_id: int) -> FileResponse:
     task, _access = get_task_for_user(request.user, pk)
     evidence = get_object_or_404(Evidence, pk=evidence_id, update__task=task)
     try:
@@ -348,7 +351,7 @@ def _province_communes(province: Unit):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def task_new(request: HttpRequest) -> HttpResponse:
+def task_new(request: AuthenticatedRequest) -> HttpResponse:
     province = creatable_units(request.user).order_by("sort_key", "code").first()
     if province is None:
         raise PermissionDenied
@@ -371,7 +374,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def task_cascade_view(request: HttpRequest, pk: int) -> HttpResponse:
+def task_cascade_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task, _access = get_task_for_user(request.user, pk, need=TaskAccess.EDIT)
     if not may_cascade(request.user, task):
         raise PermissionDenied

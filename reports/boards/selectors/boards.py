@@ -180,9 +180,9 @@ def province_board(
         last_updates(Unit.objects.filter(parent=province, kind=UnitKind.COMMUNE, is_active=True), on=on)
     )
     rows = figures_of(communes, on=on, scope=filters.scope)
-    for row in rows:
-        row.last_update = row.unit.last_update
-        row.silent = is_silent(row.unit, on=on)
+    for row, commune in zip(rows, communes, strict=True):  # one row per commune, in order
+        row.last_update = commune.last_update
+        row.silent = is_silent(commune, on=on)
     figures = UnitFigures(unit=province, snapshot=snapshot_of(province, on=on, scope=filters.scope))
     board = _unit_board(
         figures, filters, policy=policy, on=on, quiet_candidates=rows, reasons_shown=BOTTLENECK_ROWS

@@ -6,8 +6,9 @@ with its total counted in the same statement.
 """
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Subquery, Value, Window
 
@@ -24,6 +25,9 @@ from tasks_app.models import (
     group_scope_ids,
     plan_scope_ids,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 SILENT_AFTER_DAYS = 7
 DUE_SOON_DAYS = 7
@@ -63,7 +67,7 @@ def bottlenecks(
     filters: BoardFilters,
     on: datetime.date,
     rules: Rules,
-    silent_units: list[UnitFigures] = (),
+    silent_units: Sequence[UnitFigures] = (),
     overdue_total: int | None = None,
 ) -> Bottlenecks:
     """What to chase: the longest-overdue tasks, the tasks behind schedule that are due
@@ -158,7 +162,16 @@ def _bottleneck(row: dict, fields: dict[str, str], state: str) -> BottleneckTask
     return BottleneckTask(**{name: row[path] for name, path in fields.items()}, state=state, days=row["days"])
 
 
-def last_updates(units: QuerySet[Unit], *, on: datetime.date) -> QuerySet[Unit]:
+class LastUpdates(TypedDict):
+    """What `last_updates` adds to each unit."""
+
+    last_update: datetime.datetime | None
+    has_older_tasks: bool
+
+
+def last_updates(
+    units: QuerySet[Unit], *, on: datetime.date
+) -> "QuerySet[WithAnnotations[Unit, LastUpdates]]":
     """`units` with `last_update`: when the unit's own people (its members) last changed a
     task it leads, by the end of `on`; and `has_older_tasks`: whether it was given a task
     before the quiet window, so it had something to report in it.
@@ -194,7 +207,7 @@ def last_updates(units: QuerySet[Unit], *, on: datetime.date) -> QuerySet[Unit]:
     return units.annotate(last_update=Subquery(newest), has_older_tasks=Exists(older))
 
 
-def is_silent(unit: Unit, *, on: datetime.date) -> bool:
+def is_silent(unit: "WithAnnotations[Unit, LastUpdates]", *, on: datetime.date) -> bool:
     """Quiet: the unit had a task before the last 7 days up to the end of `on`, and its
     own people changed nothing in those 7 days (or ever). A unit with no task, or whose
     first task is newer than that, has had nothing to report yet."""

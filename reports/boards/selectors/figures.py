@@ -9,6 +9,7 @@ costs a fixed number of queries whatever the number of communes.
 
 import datetime
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -187,7 +188,7 @@ class UnitFigures:
         return self.snapshot.subtree_behind_schedule + self.snapshot.subtree_not_started_late
 
 
-def figures_of(units: list[Unit], *, on: datetime.date, scope: str) -> list[UnitFigures]:
+def figures_of(units: Sequence[Unit], *, on: datetime.date, scope: str) -> list[UnitFigures]:
     """The units with their snapshots, read in one query and joined here."""
     found = {
         row.unit_id: row

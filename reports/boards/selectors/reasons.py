@@ -102,7 +102,7 @@ def _children_left_out(snapshot: GreeningSnapshot) -> int:
 def unit_reason_short(snapshot: GreeningSnapshot | None) -> str:
     """The reason in a table cell: green of counted, the tasks pulling it down, and a
     red forced by an overdue key task."""
-    if snapshot_colour(snapshot) == Colour.NONE:
+    if snapshot is None or snapshot_colour(snapshot) == Colour.NONE:
         return snapshot_colour_label(snapshot)
     parts = []
     if snapshot.red_by_key_task:
