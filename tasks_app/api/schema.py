@@ -8,6 +8,8 @@ from drf_standardized_errors.openapi import AutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
+from tasks_app.api.pagination import _StrictPageSize
+
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = "tasks_app.api.authentication.ApiTokenAuthentication"
@@ -74,6 +76,14 @@ class ApiAutoSchema(AutoSchema):
                 and status_code not in responses
             )
         return super()._should_add_error_response(responses, status_code)
+
+    def _get_extra_validation_errors(self) -> dict[str, set[str]]:
+        # A list's page_size outside its bounds answers 400 (pagination._StrictPageSize).
+        extra: dict[str, set[str]] = super()._get_extra_validation_errors()
+        paginator = self._get_paginator()
+        if self.method == "GET" and self._is_list_view() and isinstance(paginator, _StrictPageSize):
+            extra.setdefault(paginator.page_size_query_param or "page_size", set()).add("invalid")
+        return extra
 
     def _get_error_response_serializer(self, status_code: str) -> Any:
         return EXTRA_ERROR_SERIALIZERS.get(status_code) or super()._get_error_response_serializer(status_code)

@@ -8,6 +8,9 @@ from tasks_app.api.views import reference
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON only: no "units.json" twin of every route, which would double what the permission
+# matrix (tests/api/test_permission_matrix.py) must cover for nothing.
+router.include_format_suffixes = False
 router.register("units", reference.UnitViewSet, basename="unit")
 router.register("plans", reference.PlanViewSet, basename="plan")
 router.register("phases", reference.PlanPhaseViewSet, basename="phase")

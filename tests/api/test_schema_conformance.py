@@ -1,0 +1,134 @@
+"""The API against its own OpenAPI schema (schemathesis): every operation the schema
+lists, called in-process through the WSGI app with a commune officer's token and with a
+province officer's, must never answer 5xx, and must answer only the documented statuses,
+content types, headers and bodies; a request that breaks the schema must be refused.
+
+Every operation in the schema is tested: an endpoint added to the API is picked up here
+without any change. The commune officer runs every phase (the schema's examples, the
+coverage phase's boundary and invalid values, and random fuzzing); the province officer,
+whose answers differ only in what they may see, runs the fuzzing. The runs are bounded
+and derandomised, so CI sees the same cases every time.
+
+An operation on one object (a path with `{id}`) is also called once on an object the
+persona may see, found through the list above it: random ids almost always answer 404,
+and the bodies of real objects must match the schema too.
+"""
+
+import re
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from rest_framework.test import APIClient
+from schemathesis.config import SchemathesisConfig
+
+pytestmark = pytest.mark.django_db
+
+API_PREFIX = "/api/v1/"
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.response_headers_conformance,
+    schemathesis.checks.negative_data_rejection,
+    schemathesis.checks.missing_required_header,
+    schemathesis.checks.ignored_auth,
+]
+# Few examples per operation: the coverage phase already tries each parameter's edges,
+# and the whole file must stay well under a minute.
+BOUNDED = settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _load(*, coverage: bool) -> Any:
+    config = SchemathesisConfig.from_dict(
+        {
+            "seed": 57,
+            "phases": {
+                "coverage": {
+                    "enabled": coverage,
+                    # Every method on every route is in the permission matrix; here a couple
+                    # of unexpected ones suffice to check that 405 is documented.
+                    "unexpected-methods": ["delete", "post"],
+                },
+                "stateful": {"enabled": False},
+            },
+        }
+    )
+    # The schema the API serves at /api/v1/schema/ (the same generator), read without a request.
+    schema = schemathesis.openapi.from_dict(
+        SchemaGenerator().get_schema(request=None, public=True), config=config
+    )
+    schema.app = get_wsgi_application()
+    return schema
+
+
+every_phase = _load(coverage=True)
+fuzzing_only = _load(coverage=False)
+
+
+@pytest.fixture
+def as_persona(settings, monkeypatch, token_for):
+    """`as_persona(user)`: the Authorization header of a fresh read-write token."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]  # schemathesis' WSGI host
+    # Hundreds of requests a second with one token: the rate limits have their own tests.
+    monkeypatch.setattr("rest_framework.views.APIView.get_throttles", lambda view: [])
+
+    def make(user) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token_for(user)}"}
+
+    return make
+
+
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def _visible_path_parameters(path: str, headers: dict[str, str]) -> dict[str, Any] | None:
+    """Ids the persona may see for each `{name}` of `path`, each taken from the first row of
+    the list above it (`/units/{id}/` from `/units/`); None when a list is empty."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=headers["Authorization"])
+    values: dict[str, Any] = {}
+    for match in PATH_PARAMETER.finditer(path):
+        above = path[: match.start()].format(**values)
+        listed = client.get(above).json()
+        rows = listed.get("results", []) if isinstance(listed, dict) else listed
+        if not rows:
+            return None
+        values[match.group(1)] = rows[0]["id"]
+    return values
+
+
+def _check(case, request, headers: dict[str, str]) -> None:
+    case.call_and_validate(headers=headers, checks=CHECKS)
+    if not PATH_PARAMETER.search(case.path) or getattr(request.node, "_visible_case_done", False):
+        return
+    request.node._visible_case_done = True
+    parameters = _visible_path_parameters(case.path, headers)
+    assert parameters is not None, f"{case.operation.label}: the persona sees nothing in the list above it"
+    case.operation.Case(path_parameters=parameters).call_and_validate(headers=headers, checks=CHECKS)
+
+
+@every_phase.parametrize()
+@BOUNDED
+def test_as_a_commune_officer(case, request, as_persona, xa_officer):
+    _check(case, request, as_persona(xa_officer))
+
+
+@fuzzing_only.parametrize()
+@BOUNDED
+def test_as_a_province_officer(case, request, as_persona, tinh_officer):
+    _check(case, request, as_persona(tinh_officer))
+
+
+def test_the_schema_tested_here_is_the_one_the_api_serves(api):
+    served = api.get(f"{API_PREFIX}schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert served == SchemaGenerator().get_schema(request=None, public=True)
