@@ -25,6 +25,8 @@ from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 from schemathesis.config import SchemathesisConfig
 
+from tests.api.world import Places, make_objects
+
 pytestmark = pytest.mark.django_db
 
 API_PREFIX = "/api/v1/"
@@ -77,7 +79,9 @@ fuzzing_only = _load(coverage=False)
 
 @pytest.fixture
 def as_persona(settings, monkeypatch, token_for):
-    """`as_persona(user)`: the Authorization header of a fresh read-write token."""
+    """`as_persona(user)`: the Authorization header of a fresh read-write token, in a world
+    with an object of each kind in each place (tests/api/world.py)."""
+    make_objects(Places.load())
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]  # schemathesis' WSGI host
     # Hundreds of requests a second with one token: the rate limits have their own tests.
     monkeypatch.setattr("rest_framework.views.APIView.get_throttles", lambda view: [])
