@@ -14,12 +14,15 @@ persona may see, found through the list above it: random ids almost always answe
 and the bodies of real objects must match the schema too.
 """
 
+import functools
 import re
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
@@ -69,8 +72,21 @@ def _load(*, coverage: bool) -> Any:
     schema = schemathesis.openapi.from_dict(
         SchemaGenerator().get_schema(request=None, public=True), config=config
     )
-    schema.app = get_wsgi_application()
+    schema.app = _keeping_the_test_connection
     return schema
+
+
+_django_app = get_wsgi_application()
+
+
+def _keeping_the_test_connection(environ: dict[str, Any], start_response: Any) -> Any:
+    """The app, without the signal handler that closes the database connection when a
+    request ends: it would close the transaction the test runs in (on PostgreSQL). Django's
+    test client does the same, and connects it again after each of its own requests; the
+    fixture connects it again after the test."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    return _django_app(environ, start_response)
 
 
 every_phase = _load(coverage=True)
@@ -78,13 +94,15 @@ fuzzing_only = _load(coverage=False)
 
 
 @pytest.fixture
-def as_persona(settings, monkeypatch, token_for):
+def as_persona(request, settings, monkeypatch, token_for):
     """`as_persona(user)`: the Authorization header of a fresh read-write token, in a world
     with an object of each kind in each place (tests/api/world.py)."""
     make_objects(Places.load())
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]  # schemathesis' WSGI host
     # Hundreds of requests a second with one token: the rate limits have their own tests.
     monkeypatch.setattr("rest_framework.views.APIView.get_throttles", lambda view: [])
+    for signal in (request_started, request_finished):  # see _keeping_the_test_connection
+        request.addfinalizer(functools.partial(signal.connect, close_old_connections))
 
     def make(user) -> dict[str, str]:
         return {"Authorization": f"Bearer {token_for(user)}"}
