@@ -22,7 +22,16 @@ How a cell's outcome is decided (`expected`), in the order the API decides it:
 Adding a route is one `Route(...)` row: its pattern as `api_routes()` prints it, the kind
 of object it is about (tests/api/world.py makes one in each place), who sees the object in
 each place (`seen_by`, usually one of the maps below), and its methods: READ, or
-`Write(status, by={place: personas}, request=...)` with a builder for a valid request.
+`Allow(201, by={place: personas}, request=...)` for a write, with a builder for a valid
+request. For example, an update on a task, which its commune's officer may post:
+
+    Route(
+        "tasks/{task_pk}/updates/",
+        {"GET": READ, "POST": Allow(201, by={"home": frozenset({"xa_officer"})}, request=an_update)},
+        "task",
+        BY_UNIT,
+        params=lambda task: {"task_pk": task.pk},
+    ),
 A cell that the rules above get wrong for a good reason goes in `overrides`, with a comment.
 """
 
@@ -36,7 +45,6 @@ from unittest import mock
 
 import pytest
 from django.db import transaction
-from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
@@ -109,29 +117,35 @@ BY_COMMITTEE = {key: BY_UNIT[key] for key in ("home", "neighbour", "far")} | {"c
 # --- Routes ------------------------------------------------------------------------------
 
 
+def _no_request(obj: Any) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
-class Read:
+class Allow:
+    """What a method does for those who may use it.
+
+    status   the answer when it succeeds (200, 201, 204)
+    by       None: everyone who sees the object (a read); else, for each place, the
+             personas allowed (a write); the others who see the object get `refused`
+    refused  403, or what the route answers instead (say 400 when the place is in the body)
+    request  the keyword arguments of a valid request for the object (data=, format=,
+             HTTP_IF_MATCH=...), for a write that needs a body or headers
+    """
+
     status: int = 200
+    by: Mapping[str | None, frozenset[str]] | None = None
+    refused: int = 403
+    request: Callable[[Any], dict[str, Any]] = _no_request
 
 
-READ = Read()
-
-
-@dataclass(frozen=True)
-class Write:
-    """A method that changes something: `by` names, for each place, the personas allowed
-    to (the others who see the object get 403); `request` builds the keyword arguments of
-    a valid request (data, format, headers as HTTP_...) for the object."""
-
-    status: int
-    by: Mapping[str, frozenset[str]]
-    request: Callable[[Model], dict[str, Any]] = lambda obj: {}
+READ = Allow()
 
 
 @dataclass(frozen=True)
 class Route:
     pattern: str  # as api_routes() spells it: "units/{pk}/"
-    methods: Mapping[str, Read | Write]
+    methods: Mapping[str, Allow]
     kind: str | None = None  # the objects it is about (tests/api/world.py); None for none
     seen_by: Mapping[str, frozenset[str]] = field(default_factory=dict)  # place -> personas
     public: bool = False  # answers without credentials
@@ -255,8 +269,8 @@ def test_the_matrix_has_no_duplicate_rows_and_known_places():
         for place, personas in route.seen_by.items():
             assert personas <= known_users, (route.pattern, place)
         for rule in route.methods.values():
-            if isinstance(rule, Write):
-                assert set(rule.by) <= set(route.seen_by), route.pattern
+            if rule.by is not None:
+                assert set(rule.by) <= set(route.places), route.pattern
 
 
 # --- The outcome of a cell ---------------------------------------------------------------
@@ -285,8 +299,8 @@ def expected(route: Route, method: str, persona: Persona, place: str | None) -> 
         return 405
     if route.on_one_object and place is not None and not _sees(route, persona, place):
         return 404
-    if isinstance(rule, Write) and persona.user not in rule.by.get(place or "", frozenset()):
-        return 403
+    if rule.by is not None and persona.user not in rule.by.get(place, frozenset()):
+        return rule.refused
     return rule.status
 
 
@@ -388,6 +402,13 @@ def world(django_db_setup, django_db_blocker):
 # --- The cells ---------------------------------------------------------------------------
 
 
+def test_every_place_a_route_names_has_its_object(world):
+    for route in ROUTES:
+        if route.kind is not None:
+            missing = set(route.seen_by) - set(world.objects.get(route.kind, {}))
+            assert not missing, f"{route.pattern}: tests/api/world.py makes no {route.kind} in {missing}"
+
+
 @pytest.mark.parametrize(("route", "method", "persona", "place"), _cells())
 def test_cell(world, route, method, persona, place):
     obj = world.objects[route.kind][place] if route.kind and place else None
@@ -395,7 +416,7 @@ def test_cell(world, route, method, persona, place):
     if route.on_one_object:
         url = url.format(**route.params(obj))
     rule = route.methods.get(method)
-    kwargs: dict[str, Any] = rule.request(obj) if isinstance(rule, Write) else {}
+    kwargs: dict[str, Any] = rule.request(obj) if rule else {}
     if obj is not None and not route.on_one_object and method == "GET" and route.narrow:
         kwargs["data"] = route.narrow(obj)
 
