@@ -219,8 +219,8 @@ def _readable(pattern: Any) -> str:
 def _methods(callback: Any) -> frozenset[str] | None:
     """The methods a view answers, besides HEAD and OPTIONS; None when it cannot be told."""
     actions = getattr(callback, "actions", None)  # a viewset's route
-    if actions:
-        return frozenset(method.upper() for method in actions)
+    if actions:  # (DRF adds "head" to it at the first request)
+        return frozenset(method.upper() for method in actions) & set(METHODS)
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     if view_class is None:
         return None
