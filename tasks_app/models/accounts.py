@@ -9,7 +9,7 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=120, blank=True)
     position = models.CharField(_("position"), max_length=200, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # the stubs omit AbstractUser.Meta
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"

@@ -28,7 +28,7 @@ PROVINCE_DIVISION_TYPES = (DivisionType.TINH, DivisionType.THANH_PHO)
 COMMUNE_DIVISION_TYPES = (DivisionType.XA, DivisionType.PHUONG, DivisionType.DAC_KHU)
 
 
-class UnitQuerySet(DerivedFieldsQuerySet):
+class UnitQuerySet(DerivedFieldsQuerySet["Unit"]):
     sources = frozenset({"name", "division_type"})
     derived = ("search_name", "sort_key")
 
