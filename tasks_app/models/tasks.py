@@ -1,5 +1,5 @@
 import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -33,7 +33,10 @@ class TaskStatus(models.TextChoices):
 OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL)
 
 
-class TaskQuerySet(DerivedFieldsQuerySet["Task"]):
+_T = TypeVar("_T", bound="Task")  # generic, so that annotate() keeps what it adds
+
+
+class TaskQuerySet(DerivedFieldsQuerySet[_T]):
     sources = frozenset({"code", "title"})
     derived = ("search_text",)
 
