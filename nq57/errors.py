@@ -10,11 +10,12 @@ nothing, so a board keeps its figures and tries again at the next poll."""
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext
 from django.views import defaults
 
-from nq57.middleware import is_poll
+from nq57.middleware import API_PREFIX, is_poll
 
 # OperationalError: the server went away, refused a connection, or gave up on a deadlock
 # or a timeout. InterfaceError: Django tried to use a connection that was already closed.
@@ -39,3 +40,13 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
             response["HX-Retarget"] = "body"
             response["HX-Reswap"] = "innerHTML"
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """An address under /api/ that matches no route (a malformed id, a typo) answers in
+    the API's one error shape, in JSON, like every other API error; pages get the page."""
+    if request.path_info.startswith(API_PREFIX):
+        from tasks_app.api.errors import error_body
+
+        return JsonResponse(error_body(code="not_found", detail=gettext("Not found.")), status=404)
+    return defaults.page_not_found(request, exception)

@@ -391,6 +391,7 @@ REST_FRAMEWORK = {
 DRF_STANDARDIZED_ERRORS = {
     # One error shape for every failure, with the extra statuses this API answers.
     "EXCEPTION_FORMATTER_CLASS": "tasks_app.api.errors.ApiErrorFormatter",
+    "EXCEPTION_HANDLER_CLASS": "tasks_app.api.errors.ApiExceptionHandler",
     "ALLOWED_ERROR_STATUS_CODES": [
         "400",
         "401",
