@@ -98,7 +98,7 @@ class TaskFilter(django_filters.FilterSet):
 
     def filter_colour(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         # The view annotates `greening_state` with today's state (tasks_with_states).
-        return queryset.filter(greening_state__in=states_of_colour(value, current_rules()))
+        return queryset.filter(**{"greening_state__in": states_of_colour(value, current_rules())})
 
     def filter_plan(self, queryset: QuerySet[Task], name: str, value: int) -> QuerySet[Task]:
         return queryset.filter(plan_id__in=plan_scope_ids(int(value)))

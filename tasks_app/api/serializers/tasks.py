@@ -53,9 +53,12 @@ class TaskSerializer(serializers.ModelSerializer):
     plan = PlanBriefSerializer(read_only=True)
     task_group = TaskGroupBriefSerializer(read_only=True, allow_null=True)
     phase = serializers.IntegerField(source="phase_id", read_only=True, allow_null=True)
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    # Named like Field.parent (the serializer holding a field): DRF's metaclass takes it as a field.
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)  # type: ignore[assignment]
     lead_unit = UnitBriefSerializer(read_only=True)
-    coordinating_units = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    coordinating_units = serializers.ManyRelatedField(
+        child_relation=serializers.PrimaryKeyRelatedField(read_only=True), read_only=True
+    )
     responsible = ResponsibleSerializer(source="*", read_only=True)
     state = serializers.ChoiceField(choices=TaskState.choices, source="greening_state", read_only=True)
     colour = serializers.ChoiceField(choices=Colour.choices, read_only=True)
@@ -182,7 +185,7 @@ class TaskUpdateSerializer(serializers.ModelSerializer):
     """One change in the task's history, named as the task page names it."""
 
     event = serializers.CharField(source="timeline_event", read_only=True)
-    label = serializers.CharField(source="timeline_label", read_only=True)
+    label = serializers.CharField(source="timeline_label", read_only=True)  # type: ignore[assignment]  # a field, as above
     author = AuthorSerializer(read_only=True, allow_null=True)
     changes = serializers.DictField(child=serializers.ListField(), read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)

@@ -95,7 +95,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-def _with_colours(tasks: list[Task], rules: Rules) -> list[Task]:
+def _with_colours(tasks: list[Any], rules: Rules) -> list[Any]:
+    """Tasks annotated with `greening_state` (tasks_with_states), given their colour."""
     for task in tasks:
         task.colour = state_colour(task.greening_state, rules) or Colour.NONE.value
     return tasks
@@ -249,7 +250,7 @@ class TaskUpdatesView(GenericAPIView):
     def get(self, request: Request, pk: int) -> Response:
         task, grant = get_task_grant(self.request.user, pk, need=TaskAccess.ASSIGNMENT)
         if not may_see_task_history(grant.access):
-            raise PermissionDenied(grant.hint)
+            raise PermissionDenied(str(grant.hint) if grant.hint else None)
         updates = (
             task.updates.select_related("author")
             .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("id")))
@@ -269,9 +270,11 @@ class TaskUpdatesView(GenericAPIView):
     def _report(self, request: Request, task: Task, grant: TaskGrant) -> Response:
         version = expected_version(request, task)
         posted = _posted(request, task, version)
-        changes_state = posted["status"] != task.status or posted["progress"].strip() != str(task.progress)
+        changes_state = posted["status"] != task.status or str(posted["progress"]).strip() != str(
+            task.progress
+        )
         if grant.access < TaskAccess.EDIT and changes_state:
-            raise PermissionDenied(grant.hint)
+            raise PermissionDenied(str(grant.hint) if grant.hint else None)
         form = TaskUpdateForm(
             posted,
             request.FILES if request.content_type.startswith("multipart/") else None,
@@ -309,9 +312,8 @@ class TaskUpdatesView(GenericAPIView):
             }
             return Response(NothingChangedSerializer(body).data, headers={"ETag": etag})
         etag = etag_for(task.pk, update.version)
-        update.etag = etag
-        created = TaskUpdateCreatedSerializer(update, context=self.get_serializer_context())
-        return Response(created.data, status=201, headers={"ETag": etag})
+        created = TaskUpdateSerializer(update, context=self.get_serializer_context()).data
+        return Response({**created, "etag": etag}, status=201, headers={"ETag": etag})
 
 
 class EvidenceDownloadView(APIView):
