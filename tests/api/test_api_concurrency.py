@@ -2,13 +2,19 @@
 what changed since, notes added meanwhile that do not conflict, and a POST sent twice that
 writes once."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from rest_framework.test import APIClient
 
 from tasks_app.actions.tasks import task_change
 from tasks_app.api import concurrency
 from tasks_app.models import IdempotentRequest, Task, TaskStatus, TaskUpdate
 from tests.evidence_samples import PDF
+from tests.live_stack import postgres_only, reference_data_survives  # noqa: F401  (a fixture, used by name)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +84,10 @@ def test_a_stale_etag_answers_412_with_what_changed_since(api, task, tinh_leader
 @pytest.mark.parametrize("header", ['"task-999999-v1"', "garbage", 'W/"task-{pk}-v9"'])
 def test_an_etag_of_another_task_or_version_answers_412(api, task, header):
     response = api.post(
-        f"/api/v1/tasks/{task.pk}/updates/", {"note": "x"}, format="json", HTTP_IF_MATCH=header.format(pk=task.pk)
+        f"/api/v1/tasks/{task.pk}/updates/",
+        {"note": "x"},
+        format="json",
+        HTTP_IF_MATCH=header.format(pk=task.pk),
     )
     assert response.status_code == 412
     assert response.json()["current_version"] == 1
@@ -86,13 +95,18 @@ def test_an_etag_of_another_task_or_version_answers_412(api, task, header):
 
 def test_a_weak_etag_of_the_current_version_matches(api, task):
     response = api.post(
-        f"/api/v1/tasks/{task.pk}/updates/", {"note": "x"}, format="json", HTTP_IF_MATCH=f'W/"task-{task.pk}-v1"'
+        f"/api/v1/tasks/{task.pk}/updates/",
+        {"note": "x"},
+        format="json",
+        HTTP_IF_MATCH=f'W/"task-{task.pk}-v1"',
     )
     assert response.status_code == 201
 
 
 def test_notes_added_meanwhile_do_not_conflict(api, task, xa_leader):
-    task_change(task=Task.objects.get(pk=task.pk), expected_version=1, author=xa_leader, note="Lãnh đạo ghi chú")
+    task_change(
+        task=Task.objects.get(pk=task.pk), expected_version=1, author=xa_leader, note="Lãnh đạo ghi chú"
+    )
     response = post(api, task, {"progress": 55, "note": "Đã làm thêm"}, version=1)
     assert response.status_code == 201, response.json()
     assert response.json()["version"] == 3
@@ -141,7 +155,10 @@ def test_a_refused_request_keeps_no_answer_so_the_corrected_one_goes_through(api
 
 def test_a_replayed_upload_stores_one_update_with_its_file(api, task):
     def upload():
-        return {"note": "Biên bản", "evidence": [SimpleUploadedFile("bb.pdf", PDF, content_type="application/pdf")]}
+        return {
+            "note": "Biên bản",
+            "evidence": [SimpleUploadedFile("bb.pdf", PDF, content_type="application/pdf")],
+        }
 
     first = post(api, task, upload(), key="k-4", multipart=True)
     again = post(api, task, upload(), key="k-4", multipart=True)
@@ -172,3 +189,34 @@ def test_an_overlong_key_is_a_400(api, task):
     response = post(api, task, {"note": "x"}, key="k" * 256)
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "Idempotency-Key"
+
+
+@postgres_only("concurrent transactions waiting on the unique (user, key) index")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("reference_data_survives")
+def test_racing_duplicates_on_postgresql_write_once_and_all_get_the_same_answer(
+    token_for, xa_officer, make_task
+):
+    """A double tap on a slow phone, sent by several clients at once: one writes, the others
+    wait on the key's row and replay its answer."""
+    task = make_task()
+    secret = token_for(xa_officer)
+    racers = 6
+    start = threading.Barrier(racers)
+
+    def send(_n: int) -> tuple[int, dict]:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        start.wait()
+        try:
+            response = post(client, task, {"progress": 70, "note": "Cùng một lần gửi"}, key="race")
+            return response.status_code, response.json()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(racers) as pool:
+        answers = list(pool.map(send, range(racers)))
+    assert {status for status, _body in answers} == {201}
+    assert all(body == answers[0][1] for _status, body in answers)
+    assert TaskUpdate.objects.filter(task=task).count() == 1
+    assert IdempotentRequest.objects.count() == 1
