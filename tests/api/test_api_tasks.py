@@ -265,6 +265,7 @@ def test_an_officer_attaches_a_file_and_it_downloads_as_an_attachment(
     assert b"".join(download.streaming_content) == PDF
     assert download["X-Content-Type-Options"] == "nosniff"
     assert download["Content-Disposition"].startswith("attachment")
+    assert api.get(item["url"], HTTP_ACCEPT="application/pdf").status_code == 200
     other = Evidence.objects.get()
     assert api.get(f"/api/v1/tasks/{task.pk + 1000}/evidence/{other.pk}/").status_code == 404
 
@@ -288,6 +289,12 @@ def test_a_coordinating_unit_adds_a_note_but_not_a_status(
     assert response.status_code == 403
     assert response.json()["errors"][0]["code"] == "permission_denied"
     assert task.updates.get().kind == UpdateKind.NOTE
+
+
+def test_a_province_officer_reads_but_does_not_report_and_is_told_why(client_as, tinh_officer, task):
+    response = post_update(client_as(tinh_officer), task, {"note": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["detail"].startswith("Your province role lets you follow this task")
 
 
 def test_a_read_only_token_cannot_report(client_as, xa_officer, task):

@@ -264,7 +264,9 @@ class TaskUpdatesView(GenericAPIView):
 
     def post(self, request: Request, pk: int) -> Response:
         user = self.request.user
-        task, grant = get_task_grant(user, pk, need=TaskAccess.NOTE)
+        task, grant = get_task_grant(user, pk, need=TaskAccess.ASSIGNMENT)
+        if grant.access < TaskAccess.NOTE:  # with the reason: read only, withdrawn, a copy's source
+            raise PermissionDenied(str(grant.hint) if grant.hint else None)
         return idempotent(request, user, lambda: self._report(request, task, grant))
 
     def _report(self, request: Request, task: Task, grant: TaskGrant) -> Response:
@@ -318,6 +320,11 @@ class TaskUpdatesView(GenericAPIView):
 
 class EvidenceDownloadView(APIView):
     request: AuthenticatedRequest  # type: ignore[assignment]  # behind IsAuthenticated
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # The file goes out whatever the client says it accepts (a PDF reader asks for a
+        # PDF); an error is still JSON.
+        return super().perform_content_negotiation(request, force=True)
 
     @extend_schema(
         summary=gettext_lazy("Download an evidence file"),
