@@ -424,6 +424,10 @@ SPECTACULAR_SETTINGS = {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
+        "TaskStatusEnum": "tasks_app.models.TaskStatus",
+        "UpdatableStatusEnum": "tasks_app.api.serializers.tasks.UPDATABLE_STATUS_CHOICES",
+        "UnitKindEnum": "tasks_app.models.UnitKind",
+        "UpdateKindEnum": "tasks_app.models.UpdateKind",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

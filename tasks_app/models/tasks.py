@@ -149,6 +149,9 @@ class Task(models.Model):
             # A unit's last update by its own people, read per commune by the dashboards:
             # one probe each.
             models.Index(fields=["lead_unit", "last_own_update_at"], name="task_lead_own_update_idx"),
+            # The API's incremental sync pages by (updated_at, id): each page is one index
+            # range, even when a cascade gave thousands of tasks the same updated_at.
+            models.Index(fields=["updated_at", "id"], name="task_updated_id_idx"),
             # The oldest overdue tasks of a province, in the bottlenecks' order: a scan of
             # this index stops after a few hundred rows instead of sorting thousands.
             models.Index(
