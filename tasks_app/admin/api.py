@@ -7,6 +7,9 @@ from django.utils.translation import ngettext
 from tasks_app.actions.tokens import token_revoke
 from tasks_app.models import ApiToken
 
+# Everything but the hash: it is of no use to a person, and a leaked hash is an offline target.
+_SHOWN = tuple(field.name for field in ApiToken._meta.fields if field.name not in ("id", "key_hash"))
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
@@ -28,8 +31,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["purpose", "read_only", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "hint", "user__username", "user__full_name"]
     list_select_related = ["user"]
-    fields = [field.name for field in ApiToken._meta.fields if field.name not in ("id", "key_hash")]
-    readonly_fields = fields
+    fields = readonly_fields = _SHOWN
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

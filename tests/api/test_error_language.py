@@ -126,9 +126,7 @@ def test_drf_own_field_messages_are_in_vietnamese():
         serializers.Serializer,
         serializers.ListSerializer,
     ]
-    messages = {
-        str(m._args[0]) for source in sources for m in source.default_error_messages.values()
-    }
+    messages = {str(m._args[0]) for source in sources for m in source.default_error_messages.values()}
     messages |= {
         e.default_detail._args[0]
         for e in (
