@@ -3,6 +3,8 @@ the token scheme, and the error bodies of the statuses this API adds (412, 422, 
 
 from typing import Any
 
+from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_standardized_errors.openapi import AutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
@@ -17,7 +19,13 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "Authorization: Bearer nq57_… (a token made on the “API tokens” page).",
+            # Made per request, in its language, with the page's own address.
+            "description": gettext(
+                "Authorization: Bearer nq57_…, with a token you create on the “API tokens” page of the "
+                "web app (%(path)s, in the user menu): read-only or read-write, or for the daily feed, "
+                "and with an expiry. See docs/api.md."
+            )
+            % {"path": reverse("api_tokens")},
         }
 
 
