@@ -421,6 +421,11 @@ SPECTACULAR_SETTINGS = {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
+        # Several resources have a "kind", a "status" or a "colour": name each set of choices.
+        "UnitKindEnum": "tasks_app.models.UnitKind.choices",
+        "ReportKindEnum": "reports.models.ReportKind.choices",
+        "ReportStatusEnum": "reports.models.ReportStatus.choices",
+        "ColourEnum": "tasks_app.models.Colour.choices",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -17,6 +17,7 @@ router.register("committees", reference.SteeringCommitteeViewSet, basename="comm
 app_name = "api"
 urlpatterns = [
     path("", include(router.urls)),
+    path("", include("reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     # Swagger UI from drf-spectacular-sidecar's static files; the split view serves its
     # start-up script as a file, which the Content-Security-Policy allows (no inline script).
