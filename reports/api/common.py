@@ -20,6 +20,7 @@ from tasks_app.access import may_view_unit
 from tasks_app.api.errors import ApiError
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.models import Unit
+from tasks_app.spreadsheets import CSV_MEDIA_TYPE
 
 
 class Conflict(ApiError):
@@ -101,7 +102,7 @@ class XlsxRenderer(FileRenderer):
 
 
 class CsvRenderer(FileRenderer):
-    media_type = "text/csv"
+    media_type = CSV_MEDIA_TYPE
     format = "csv"
     charset = "utf-8"
     render_style = "text"

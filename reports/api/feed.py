@@ -6,7 +6,6 @@ A page costs a fixed number of queries (the units of the page, their snapshots);
 two (every unit, every snapshot of the day), joined here."""
 
 import datetime
-import io
 
 from django import forms
 from django.db.models import Max, QuerySet
@@ -29,7 +28,7 @@ from tasks_app.http import AuthenticatedRequest
 from tasks_app.models import GreeningSnapshot, TaskState
 from tasks_app.models.greening import ALL_SCOPE
 from tasks_app.params import DayField
-from tasks_app.spreadsheets import write_csv
+from tasks_app.spreadsheets import CSV_MEDIA_TYPE, csv_file
 
 UNIT_FIELDS = ("id", "code", "name", "kind", "province__code")
 SNAPSHOT_FIELDS = (
@@ -41,7 +40,6 @@ SNAPSHOT_FIELDS = (
     *(f"n_{state}" for state in TaskState.values),
     *(f"subtree_{state}" for state in TaskState.values),
 )
-UTF8_BOM = "\ufeff"  # Excel opens a CSV as UTF-8 only with it
 
 
 class FeedPagination(PagePagination):
@@ -96,8 +94,8 @@ class DailyFeedView(ErrorsAsJson, GenericAPIView):
         description=_(
             "Every unit the user may see, with its colour, rate and tasks per state on one day (by "
             "default the latest finished day): JSON in pages of up to 5000, or the whole list as one "
-            "CSV file (UTF-8 with BOM) with ?format=csv or Accept: text/csv. Feed tokens open this "
-            "endpoint only."
+            "CSV file (UTF-8 with BOM) with ?format=csv or an Accept header that asks for CSV. Feed "
+            "tokens open this endpoint only."
         ),
         parameters=[
             OpenApiParameter(
@@ -112,7 +110,7 @@ class DailyFeedView(ErrorsAsJson, GenericAPIView):
         ],
         responses={
             (200, "application/json"): FeedPageSerializer,
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=_("One row per unit.")),
+            (200, CSV_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.STR, description=_("One row per unit.")),
         },
     )
     def get(self, request: Request) -> Response | HttpResponse:
@@ -179,10 +177,7 @@ class DailyFeedView(ErrorsAsJson, GenericAPIView):
                     *row["subtree_counts"].values(),
                 ]
             )
-        stream = io.StringIO()
-        stream.write(UTF8_BOM)
-        write_csv(stream, rows)
-        response = HttpResponse(stream.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(csv_file(rows), content_type=f"{CSV_MEDIA_TYPE}; charset=utf-8")
         disposition = content_disposition_header(True, f"nq57-feed-{on.isoformat()}.csv")
         assert disposition is not None
         response["Content-Disposition"] = disposition
