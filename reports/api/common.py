@@ -18,6 +18,7 @@ from reports.boards.forms import BoardFilterForm
 from reports.boards.selectors.figures import BoardFilters, board_groups, board_plans, figure_days
 from tasks_app.access import may_view_unit
 from tasks_app.api.errors import ApiError
+from tasks_app.api.schema import ApiAutoSchema
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.models import Unit
 from tasks_app.spreadsheets import CSV_MEDIA_TYPE
@@ -108,9 +109,22 @@ class CsvRenderer(FileRenderer):
     render_style = "text"
 
 
+class JsonErrorsSchema(ApiAutoSchema):
+    """Errors are documented as JSON only, as ErrorsAsJson answers them."""
+
+    def _get_response_for_code(
+        self, serializer: Any, status_code: Any, media_types: Any = None, direction: Any = "response"
+    ) -> Any:
+        if media_types is None and str(status_code)[0] in "45":
+            media_types = [JSONRenderer.media_type]
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
+
 class ErrorsAsJson(APIView):
     """A view that answers files still answers every error as JSON, in the one error
     shape, whatever the client's Accept asked for."""
+
+    schema = JsonErrorsSchema()
 
     def handle_exception(self, exc: Exception) -> Response:
         self.request.accepted_renderer = JSONRenderer()

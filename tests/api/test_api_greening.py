@@ -224,5 +224,5 @@ def test_the_ranking_costs_a_fixed_number_of_queries(
     client_as, central_viewer, root, django_assert_max_num_queries, figures
 ):
     api = client_as(central_viewer)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(12):
         assert api.get(url(root, "ranking")).status_code == 200
