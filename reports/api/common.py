@@ -2,10 +2,12 @@
 the board's filters read from the query string by the board's own form, form errors in
 the API's one error shape, and renderers for files that still answer errors as JSON."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.http import Http404
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -22,6 +24,8 @@ from tasks_app.api.schema import ApiAutoSchema
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.models import Unit
 from tasks_app.spreadsheets import CSV_MEDIA_TYPE
+
+V = TypeVar("V", bound=type[APIView])
 
 
 class Conflict(ApiError):
@@ -53,6 +57,30 @@ def form_errors(form: forms.Form) -> ValidationError:
             for message in error.messages:
                 detail.setdefault(name, []).append(ErrorDetail(message, code=error.code or "invalid"))
     return ValidationError(detail)
+
+
+# The error codes each query's form can answer, for the schema (drf-standardized-errors
+# documents a serializer's codes by itself, not those of a Django form).
+BOARD_FILTER_ERRORS = {
+    "plan": ["invalid_choice"],
+    "group": ["invalid_choice"],
+    "date": ["invalid", "out_of_range", "future", "no_figures"],
+}
+
+
+def documents_errors(
+    codes: dict[str, list[str]], *, actions: list[str] | None = None, methods: list[str] | None = None
+) -> Callable[[V], V]:
+    """Lists in the schema the codes of the validation errors a view's forms answer."""
+
+    def wrap(view: V) -> V:
+        for field, field_codes in codes.items():
+            view = extend_validation_errors(field_codes, field_name=field, actions=actions, methods=methods)(
+                view
+            )
+        return view
+
+    return wrap
 
 
 def board_filters(request: Request, unit: Unit, *, with_date: bool = True) -> BoardFilters:

@@ -19,7 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reports.api.common import CsvRenderer, ErrorsAsJson, form_errors
+from reports.api.common import CsvRenderer, ErrorsAsJson, documents_errors, form_errors
 from reports.api.serializers import FeedPageSerializer
 from tasks_app.access import visible_units
 from tasks_app.api.pagination import PagePagination
@@ -79,6 +79,7 @@ def _row(unit: dict, snapshot: dict | None) -> dict:
     }
 
 
+@documents_errors({"date": ["invalid", "out_of_range"]})
 class DailyFeedView(ErrorsAsJson, GenericAPIView):
     request: AuthenticatedRequest  # type: ignore[assignment]  # behind IsAuthenticated
     serves_feed = True  # feed tokens open this view (tasks_app/api/permissions.py)

@@ -15,7 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports.api.common import board_filters, form_errors, scope_data, visible_unit
+from reports.api.common import (
+    BOARD_FILTER_ERRORS,
+    board_filters,
+    documents_errors,
+    form_errors,
+    scope_data,
+    visible_unit,
+)
 from reports.api.serializers import (
     GreeningFiguresSerializer,
     GreeningHistorySerializer,
@@ -89,6 +96,7 @@ def figures_data(
     }
 
 
+@documents_errors(BOARD_FILTER_ERRORS)
 class UnitGreeningView(_UnitView):
     @extend_schema(
         summary=gettext_lazy("A unit's greening figures"),
@@ -126,6 +134,15 @@ class HistoryRangeForm(forms.Form):
 HistoryRangeForm.base_fields["from"] = DayField(required=False)  # a Python keyword: no attribute
 
 
+@documents_errors(
+    {
+        "plan": BOARD_FILTER_ERRORS["plan"],
+        "group": BOARD_FILTER_ERRORS["group"],
+        "from": ["invalid", "out_of_range"],
+        "to": ["invalid", "out_of_range"],
+        "non_field_errors": ["invalid_range", "range_too_long"],
+    }
+)
 class UnitGreeningHistoryView(_UnitView):
     @extend_schema(
         summary=gettext_lazy("A unit's greening history"),
@@ -194,6 +211,7 @@ def _bounded(form: HistoryRangeForm, first: datetime.date, last: datetime.date) 
     return again
 
 
+@documents_errors(BOARD_FILTER_ERRORS)
 class UnitGreeningWhyView(_UnitView):
     @extend_schema(
         summary=gettext_lazy("Why a unit is its colour"),
@@ -230,6 +248,7 @@ class UnitGreeningWhyView(_UnitView):
         return Response(GreeningWhySerializer(body).data)
 
 
+@documents_errors(BOARD_FILTER_ERRORS)
 class UnitGreeningRankingView(_UnitView):
     @extend_schema(
         summary=gettext_lazy("The ranking of a unit's children"),

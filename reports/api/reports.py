@@ -5,6 +5,7 @@ minute); the PDF and the workbook download once the report is ready."""
 
 import datetime
 import time
+from collections.abc import Mapping
 from typing import TypeVar
 
 import django_filters
@@ -27,6 +28,7 @@ from reports.api.common import (
     PdfRenderer,
     TooManyRequestsError,
     XlsxRenderer,
+    documents_errors,
     form_errors,
 )
 from reports.api.serializers import ErrorResponse409Serializer, ReportRequestSerializer, ReportSerializer
@@ -94,6 +96,9 @@ NOT_READY = OpenApiResponse(ErrorResponse409Serializer, description=_("The repor
         responses={200: ReportSerializer, 202: ReportSerializer},
     ),
 )
+@documents_errors(
+    {"unit": ["required", "invalid_choice"], "week": ["required", "invalid_choice"]}, actions=["create"]
+)
 class ReportViewSet(
     ErrorsAsJson,
     mixins.ListModelMixin,
@@ -110,7 +115,8 @@ class ReportViewSet(
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         user = self.request.user
-        data = {"unit": request.data.get("unit", ""), "week": _monday(request.data.get("week", ""))}
+        sent = request.data if isinstance(request.data, Mapping) else {}
+        data = {"unit": sent.get("unit", ""), "week": _monday(sent.get("week", ""))}
         form = ReportRequestForm(data, user=user, units=report_request_units(user))
         if not form.is_valid():
             raise form_errors(form)
