@@ -2,6 +2,7 @@
 dicts from the selectors; these serializers only write them out and describe them in the
 OpenAPI schema."""
 
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -9,6 +10,8 @@ from reports.models import ReportKind, ReportStatus
 from tasks_app.api.schema import ErrorResponse428Serializer
 from tasks_app.api.serializers.reference import UnitBriefSerializer
 from tasks_app.models import Colour
+
+ERROR_SHOWN = 300  # characters of a failed render's error, as templates/reports/detail.html
 
 
 class StateCountsSerializer(serializers.Serializer):
@@ -145,9 +148,13 @@ class ReportSerializer(serializers.Serializer):
     figures_on = serializers.DateField(allow_null=True)
     requested_at = serializers.DateTimeField()
     generated_at = serializers.DateTimeField(allow_null=True)
-    error = serializers.CharField(help_text=_("Why the last rendering failed."))
+    error = serializers.SerializerMethodField(help_text=_("Why the last rendering failed."))
     pdf = serializers.SerializerMethodField(help_text=_("The PDF's address, once the report is ready."))
     xlsx = serializers.SerializerMethodField(help_text=_("The workbook's address, once the report is ready."))
+
+    def get_error(self, report) -> str:
+        # As much as the report's page shows: the whole text is for the technical team.
+        return Truncator(report.error).chars(ERROR_SHOWN)
 
     def get_pdf(self, report) -> str | None:
         return self._link(report, "pdf")

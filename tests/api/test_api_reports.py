@@ -131,6 +131,15 @@ def test_a_failed_report_shows_its_error(client_as, central_viewer, reports):
     )
     body = client_as(central_viewer).get(f"/api/v1/reports/{reports['nation'].pk}/").json()
     assert body["status"] == "failed" and body["error"] == "OSError: disk full"
+    Report.objects.filter(pk=reports["nation"].pk).update(error="x" * 5000)
+    body = client_as(central_viewer).get(f"/api/v1/reports/{reports['nation'].pk}/").json()
+    assert len(body["error"]) == 300  # as much as the report's page shows
+
+
+def test_not_ready_is_said_in_vietnamese_by_default(client_as, xa_officer, reports):
+    response = client_as(xa_officer).get(f"/api/v1/reports/{reports['commune'].pk}/pdf/")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["detail"].startswith("Báo cáo chưa sẵn sàng")
 
 
 def test_the_workbook_downloads_as_an_attachment(client_as, tinh_leader, reports):
