@@ -116,18 +116,29 @@ class UnitGreeningView(_UnitView):
 
 
 class HistoryRangeForm(forms.Form):
+    """The history's days: `from` and `to`, by default the HISTORY_DEFAULT_DAYS up to the
+    unit's latest figures; at most HISTORY_MAX_DAYS."""
+
     to = DayField(required=False)
+
+    def __init__(self, *args: Any, latest: datetime.date, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.latest = latest
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        first, last = data.get("from"), data.get("to")
-        if first and last and first > last:
+        if "from" not in data or "to" not in data:
+            return data  # a day that is not one: its field says so
+        last = data["to"] or self.latest
+        first = data["from"] or last - datetime.timedelta(days=HISTORY_DEFAULT_DAYS - 1)
+        if first > last:
             raise forms.ValidationError(_("The start date comes after the end date."), code="invalid_range")
-        if first and last and (last - first).days + 1 > HISTORY_MAX_DAYS:
+        if (last - first).days + 1 > HISTORY_MAX_DAYS:
             raise forms.ValidationError(
                 _("Ask for at most %(days)s days at a time.") % {"days": HISTORY_MAX_DAYS},
                 code="range_too_long",
             )
+        data["from"], data["to"] = first, last
         return data
 
 
@@ -161,15 +172,11 @@ class UnitGreeningHistoryView(_UnitView):
     def get(self, request: Request, pk: int) -> Response:
         unit = visible_unit(self.request, pk)
         filters = board_filters(request, unit, with_date=False)
-        form = HistoryRangeForm(
-            {"from": request.query_params.get("from", ""), "to": request.query_params.get("to", "")}
-        )
+        days = {key: request.query_params.get(key, "") for key in ("from", "to")}
+        form = HistoryRangeForm(days, latest=figures_date(unit, None))
         if not form.is_valid():
             raise form_errors(form)
-        last = form.cleaned_data.get("to") or figures_date(unit, None)
-        first = form.cleaned_data.get("from") or last - datetime.timedelta(days=HISTORY_DEFAULT_DAYS - 1)
-        if first > last or (last - first).days + 1 > HISTORY_MAX_DAYS:
-            raise form_errors(_bounded(form, first, last))
+        first, last = form.cleaned_data["from"], form.cleaned_data["to"]
         found = {
             row.on_date: row
             for row in GreeningSnapshot.objects.filter(
@@ -201,14 +208,6 @@ class UnitGreeningHistoryView(_UnitView):
             "results": rows,
         }
         return Response(GreeningHistorySerializer(body).data)
-
-
-def _bounded(form: HistoryRangeForm, first: datetime.date, last: datetime.date) -> HistoryRangeForm:
-    """The range form again with both ends filled in, for a range whose default end made
-    it invalid (only `from` given): its error says what is wrong."""
-    again = HistoryRangeForm({"from": first.isoformat(), "to": last.isoformat()})
-    again.is_valid()
-    return again
 
 
 @documents_errors(BOARD_FILTER_ERRORS)
