@@ -13,7 +13,6 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.serializer_helpers import ReturnDict
 from rest_framework.views import APIView
 
 from reports.boards.forms import BoardFilterForm
@@ -158,7 +157,3 @@ class ErrorsAsJson(APIView):
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
         return super().handle_exception(exc)
-
-
-def dict_data(serializer_class: type, data: dict) -> ReturnDict:
-    return serializer_class(data).data
