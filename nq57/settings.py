@@ -147,13 +147,13 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
     CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
     # The result backend's client too: the worker stores scheduled jobs' results there
     # (publishes from requests skip it, tasks_app/jobs.py), and must not hang on it either.
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
     CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
-    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_RESULT_BACKEND: str | None = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     # No Redis, no server to install: jobs still run in the background, as in production,
@@ -272,6 +272,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# django-axes' default, named here because tasks_app.login_limits reads it too.
+AXES_LOCK_OUT_AT_FAILURE = True
 # --- Logins, passwords and sessions (issue 15, point 6; docs/access.md "Logging in") ---
 # The demo (`make demo` / `make serve`, or any DEBUG=1 machine) is the only place where
 # the public demo password may be set; tasks_app.passwords refuses it everywhere else.

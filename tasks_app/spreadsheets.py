@@ -46,7 +46,7 @@ ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 DATE_FORMAT, DATETIME_FORMAT, PERCENT_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm", "0.0%"
 
 
-def safe_text(text: str) -> str:
+def safe_text(text: str | Promise) -> str:
     """`text` as a spreadsheet must hold it: without the control characters XML forbids,
     and with a quote in front when it would otherwise start a formula. Stripping comes
     first, so "\\x01=1" cannot hide its "=" from the check."""
