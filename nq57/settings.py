@@ -424,10 +424,14 @@ SPECTACULAR_SETTINGS = {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
-        "TaskStatusEnum": "tasks_app.models.TaskStatus",
+        # Several resources have a "kind", a "status" or a "colour": name each set of choices.
+        "TaskStatusEnum": "tasks_app.models.TaskStatus.choices",
         "UpdatableStatusEnum": "tasks_app.api.serializers.tasks.UPDATABLE_STATUS_CHOICES",
-        "UnitKindEnum": "tasks_app.models.UnitKind",
-        "UpdateKindEnum": "tasks_app.models.UpdateKind",
+        "UnitKindEnum": "tasks_app.models.UnitKind.choices",
+        "UpdateKindEnum": "tasks_app.models.UpdateKind.choices",
+        "ReportKindEnum": "reports.models.ReportKind.choices",
+        "ReportStatusEnum": "reports.models.ReportStatus.choices",
+        "ColourEnum": "tasks_app.models.Colour.choices",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

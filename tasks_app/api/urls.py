@@ -22,6 +22,7 @@ urlpatterns = [
     path(
         "tasks/<id:pk>/evidence/<id:evidence_id>/", tasks.EvidenceDownloadView.as_view(), name="task-evidence"
     ),
+    path("", include("reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     # Swagger UI from drf-spectacular-sidecar's static files; the split view serves its
     # start-up script as a file, which the Content-Security-Policy allows (no inline script),
