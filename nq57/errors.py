@@ -12,8 +12,8 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext
 from django.views import defaults
-from rest_framework.exceptions import NotFound
 
 from nq57.middleware import API_PREFIX, is_poll
 
@@ -43,9 +43,10 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    # An address under /api/ that matches no route (`/api/v1/units/1.5/`) answers in the
-    # API's one error shape, as a 404 from inside a view does, not with the HTML page.
+    """An address under /api/ that matches no route (a malformed id, a typo) answers in
+    the API's one error shape, in JSON, like every other API error; pages get the page."""
     if request.path_info.startswith(API_PREFIX):
-        error = {"code": "not_found", "detail": str(NotFound.default_detail), "attr": None}
-        return JsonResponse({"type": "client_error", "errors": [error]}, status=404)
+        from tasks_app.api.errors import error_body
+
+        return JsonResponse(error_body(code="not_found", detail=gettext("Not found.")), status=404)
     return defaults.page_not_found(request, exception)

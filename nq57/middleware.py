@@ -1,6 +1,7 @@
 import time
 import unicodedata
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -8,6 +9,10 @@ from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 API_PREFIX = "/api/"
 
@@ -52,7 +57,7 @@ class NormaliseInputMiddleware:
         return self.get_response(request)
 
 
-def _composed(query: QueryDict) -> QueryDict:
+def _composed(query: "_ImmutableQueryDict") -> "_ImmutableQueryDict":
     pairs = list(query.lists())
     if all(_is_nfc(key) and all(_is_nfc(v) for v in values) for key, values in pairs):
         return query
@@ -60,7 +65,7 @@ def _composed(query: QueryDict) -> QueryDict:
     for key, values in pairs:
         composed.setlist(unicodedata.normalize("NFC", key), [unicodedata.normalize("NFC", v) for v in values])
     composed._mutable = False
-    return composed
+    return cast("_ImmutableQueryDict", composed)  # immutable now, as request.GET and POST are
 
 
 def _is_nfc(text: str) -> bool:
@@ -105,8 +110,9 @@ class IdleSessionMiddleware:
                 # stored session's expiry (SESSION_COOKIE_AGE): only real requests do.
                 request.session[LAST_ACTIVITY_KEY] = now
         response = self.get_response(request)
-        if getattr(request, "htmx", False) and _is_login_redirect(response):
-            return HttpResponseClientRedirect(_login_url_for_page(request))
+        htmx = getattr(request, "htmx", None)
+        if htmx and _is_login_redirect(response):
+            return HttpResponseClientRedirect(_login_url_for_page(request, htmx))
         return response
 
 
@@ -116,7 +122,7 @@ def _is_login_redirect(response: HttpResponse) -> bool:
     return urlsplit(response["Location"]).path == resolve_url(settings.LOGIN_URL)
 
 
-def _login_url_for_page(request: HttpRequest) -> str:
+def _login_url_for_page(request: HttpRequest, htmx: HtmxDetails) -> str:
     """The login page, with ?next= the page the person is on (not the fragment's URL)."""
-    page = request.htmx.current_url_abs_path or request.get_full_path()
+    page = htmx.current_url_abs_path or request.get_full_path()
     return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({REDIRECT_FIELD_NAME: page})}"

@@ -147,13 +147,13 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
     CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
     # The result backend's client too: the worker stores scheduled jobs' results there
     # (publishes from requests skip it, tasks_app/jobs.py), and must not hang on it either.
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
     CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
-    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_RESULT_BACKEND: str | None = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     # No Redis, no server to install: jobs still run in the background, as in production,
@@ -272,6 +272,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# django-axes' default, named here because tasks_app.login_limits reads it too.
+AXES_LOCK_OUT_AT_FAILURE = True
 # --- Logins, passwords and sessions (issue 15, point 6; docs/access.md "Logging in") ---
 # The demo (`make demo` / `make serve`, or any DEBUG=1 machine) is the only place where
 # the public demo password may be set; tasks_app.passwords refuses it everywhere else.
@@ -389,6 +391,7 @@ REST_FRAMEWORK = {
 DRF_STANDARDIZED_ERRORS = {
     # One error shape for every failure, with the extra statuses this API answers.
     "EXCEPTION_FORMATTER_CLASS": "tasks_app.api.errors.ApiErrorFormatter",
+    "EXCEPTION_HANDLER_CLASS": "tasks_app.api.errors.ApiExceptionHandler",
     "ALLOWED_ERROR_STATUS_CODES": [
         "400",
         "401",
@@ -421,6 +424,14 @@ SPECTACULAR_SETTINGS = {
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
+        # Several resources have a "kind", a "status" or a "colour": name each set of choices.
+        "TaskStatusEnum": "tasks_app.models.TaskStatus.choices",
+        "UpdatableStatusEnum": "tasks_app.api.serializers.tasks.UPDATABLE_STATUS_CHOICES",
+        "UnitKindEnum": "tasks_app.models.UnitKind.choices",
+        "UpdateKindEnum": "tasks_app.models.UpdateKind.choices",
+        "ReportKindEnum": "reports.models.ReportKind.choices",
+        "ReportStatusEnum": "reports.models.ReportStatus.choices",
+        "ColourEnum": "tasks_app.models.Colour.choices",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

@@ -5,29 +5,29 @@ DATABASE_URL and REDIS_URL are honoured, so CI runs the suite on PostgreSQL and 
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
 
 from nq57.settings import *  # noqa: F403
+from nq57.settings import CACHES, INSTALLED_APPS, REDIS_URL, STORAGES
 
 # The tests seed the demo and drive the benchmarks, whatever DEMO_MODE says.
 DEVTOOLS = True
-if "nq57.devtools" not in INSTALLED_APPS:  # noqa: F405
-    INSTALLED_APPS = [*INSTALLED_APPS, "nq57.devtools"]  # noqa: F405
+if "nq57.devtools" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "nq57.devtools"]
 
 # Hashing demo and test passwords with PBKDF2 would dominate the suite's run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = tempfile.mkdtemp(prefix="nq57-test-media-")
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}
-STATIC_ROOT = tempfile.mkdtemp(prefix="nq57-test-static-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="nq57-test-media-"))
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="nq57-test-static-"))
 
 # Parallel test processes share one Redis; keep their cache keys (such as the flag that
 # coalesces greening refreshes) apart.
-CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 
-if not REDIS_URL:  # noqa: F405
+if not REDIS_URL:
     # Without Redis the app queues jobs for the worker that `manage.py serve` starts; the
     # tests run them in the caller's thread instead, so every outcome is known when the
     # call returns (tests/test_background_jobs.py drives the real worker). Each test

@@ -5,8 +5,9 @@ admin.site.site_header = "NQ57 Monitor"
 admin.site.site_title = "NQ57 Monitor"
 
 # A lost database connection answers 503 "try again" instead of the generic 500 page.
-handler404 = "nq57.errors.page_not_found"
 handler500 = "nq57.errors.server_error"
+# Under /api/, a URL that matches no route answers in the API's JSON error shape.
+handler404 = "nq57.errors.page_not_found"
 
 urlpatterns = [
     path("", include("tasks_app.urls")),

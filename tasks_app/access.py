@@ -269,7 +269,9 @@ def get_task_for_user(user: User, pk: int, *, need: TaskAccess = TaskAccess.VIEW
 def get_task_grant(user: User, pk: int, *, need: TaskAccess = TaskAccess.VIEW) -> tuple[Task, TaskGrant]:
     """As get_task_for_user, with the reason for the access (for the page's hint)."""
     task = Task.objects.select_related("lead_unit").filter(pk=pk).first()
-    grant = task_grant(user, task) if task is not None else TaskGrant(TaskAccess.NONE, AccessReason.NONE)
+    if task is None:
+        raise Http404
+    grant = task_grant(user, task)
     if grant.access == TaskAccess.NONE:
         raise Http404
     if grant.access < need:

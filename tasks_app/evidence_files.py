@@ -14,16 +14,20 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile
 
 from tasks_app.evidence_pdf import PDF_HEADER, check_pdf, damaged_file_error
+
+if TYPE_CHECKING:
+    from tasks_app.models import Evidence
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 ALLOWED_EXTENSIONS: tuple[str, ...] = ("pdf", "docx", "xlsx", "jpg", "png")
@@ -273,3 +277,25 @@ def _ooxml_extension(fp: IO[bytes], display_name: str) -> str | None:
 
 
 _corrupt = damaged_file_error
+
+
+def evidence_file_response(evidence: "Evidence") -> FileResponse:
+    """An evidence file as a download (the task page's link and the API's): always an
+    attachment, never something the browser renders. 404 when the file is missing."""
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    # Only the types the upload check gives; anything else (a row written by other means)
+    # goes out as bytes to save, never as something a browser would render.
+    content_type = evidence.content_type
+    if content_type not in CONTENT_TYPES.values():
+        content_type = "application/octet-stream"
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=content_type
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Should a browser render it anyway, it runs no script and has no access to the app's origin.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -98,7 +98,11 @@ def _page_count(reader: PdfReader) -> int:
     # /Count of the page tree is what the file claims; walking the tree is what a reader
     # does, and a tree that loops or is too big is refused before it costs much.
     root = reader.trailer["/Root"].get_object()
+    if not isinstance(root, DictionaryObject):  # no catalogue: a damaged file
+        return 0
     pages = root[NameObject("/Pages")].get_object()
+    if not isinstance(pages, DictionaryObject):  # no page tree: likewise
+        return 0
     count = pages.get("/Count", 0)
     if not isinstance(count, int) or count > MAX_PAGES:
         return MAX_PAGES + 1 if isinstance(count, int) else 0

@@ -64,7 +64,9 @@ def _advisory_lock(key: int) -> Iterator[bool]:
 
 @contextmanager
 def _file_lock(name: str) -> Iterator[bool]:
-    if connection.is_in_memory_db():
+    # Only SQLite's wrapper has is_in_memory_db, and only SQLite comes here (PostgreSQL
+    # takes an advisory lock); the stubs type `connection` as the base wrapper.
+    if connection.is_in_memory_db():  # type: ignore[attr-defined]
         database = f"memory:{os.getpid()}"  # no other process can open it: nothing to share
     else:
         database = str(Path(connection.settings_dict["NAME"]).resolve())

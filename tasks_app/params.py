@@ -12,10 +12,11 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, QueryDict
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from tasks_app.clock import local_today
+from tasks_app.http import HtmxRequest
 
 # Primary keys are 64-bit signed (BigAutoField); beyond, SQLite raises OverflowError and
 # PostgreSQL DataError, where the answer should simply be "no such object".
@@ -124,12 +125,12 @@ def valid_query(*query_forms: forms.Form, without: tuple[str, ...] = ()) -> Quer
             if name in without or name not in accepted or name in query:
                 continue
             raw = form.data.get(name)
-            if raw not in (None, ""):
+            if raw is not None and raw != "":
                 query[name] = raw
     return query
 
 
-def report_ignored(request: HttpRequest, *query_forms: forms.Form) -> None:
+def report_ignored(request: HtmxRequest, *query_forms: forms.Form) -> None:
     """A notice for each bad query value that has no field on the page to show its error.
     Only on whole pages: an htmx part is asked for by the page's own links, and a notice
     queued there would show on the next page instead."""

@@ -46,7 +46,7 @@ ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 DATE_FORMAT, DATETIME_FORMAT, PERCENT_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm", "0.0%"
 
 
-def safe_text(text: str) -> str:
+def safe_text(text: str | Promise) -> str:
     """`text` as a spreadsheet must hold it: without the control characters XML forbids,
     and with a quote in front when it would otherwise start a formula. Stripping comes
     first, so "\\x01=1" cannot hide its "=" from the check."""
@@ -185,3 +185,16 @@ def write_csv(stream: IO[str], rows: Iterable[Iterable]) -> None:
     writer = csv.writer(stream, quoting=csv.QUOTE_NONNUMERIC)
     for row in rows:
         writer.writerow([csv_value(value) for value in row])
+
+
+CSV_MEDIA_TYPE = "text/csv"
+UTF8_BOM = "\ufeff"  # Excel reads a CSV file as UTF-8 only when it starts with one
+
+
+def csv_file(rows: Iterable[Iterable]) -> bytes:
+    """Rows (the header first) as a whole CSV file people open in Excel: UTF-8 with a BOM,
+    every field through write_csv."""
+    stream = io.StringIO()
+    stream.write(UTF8_BOM)
+    write_csv(stream, rows)
+    return stream.getvalue().encode("utf-8")

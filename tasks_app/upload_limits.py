@@ -122,6 +122,7 @@ class EvidenceLimitsUploadHandler(FileUploadHandler):
             # and dropped, so the answer reaches a browser that is still sending.
             raise StopUpload(connection_reset=False)
         if self.current > max_bytes():
+            assert self.file_name is not None  # new_file named it before its first chunk
             self._refuse("file_too_large", file_too_large_message(self.file_name))
             raise SkipFile
         return raw_data
@@ -131,9 +132,8 @@ class EvidenceLimitsUploadHandler(FileUploadHandler):
 
     def _refuse(self, code: str, message: str) -> None:
         if self.request is not None:
-            if not hasattr(self.request, "upload_refusals"):
-                self.request.upload_refusals = []
-            self.request.upload_refusals.append(UploadRefusal(code, message))
+            # Left on the request for upload_refusals() (HttpRequest declares no such attribute).
+            vars(self.request).setdefault("upload_refusals", []).append(UploadRefusal(code, message))
 
 
 class RequestSizeLimitMiddleware:
@@ -156,7 +156,8 @@ class RequestSizeLimitMiddleware:
 def request_too_large(request: HttpRequest, declared: int) -> HttpResponse:
     if not hasattr(request, "user"):
         # This runs before the authentication middleware; the page's header names the user.
-        request.user = SimpleLazyObject(lambda: auth.get_user(request))
+        # Lazy, as AuthenticationMiddleware sets it; the stubs type it as the user itself.
+        request.user = SimpleLazyObject(lambda: auth.get_user(request))  # type: ignore[assignment]
     context = {
         "size": megabytes(declared),
         "total_limit": megabytes(max_total_bytes()),

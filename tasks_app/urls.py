@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tasks_app.views import lifecycle, operations, system, tasks
+from tasks_app.views import lifecycle, operations, system, tasks, tokens
 
 urlpatterns = [
     path("", system.home, name="home"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", system.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("accounts/tokens/<id:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("tasks/", tasks.my_tasks, name="my_tasks"),
     path("tasks/new/", tasks.task_new, name="task_new"),
     path("tasks/approvals/", lifecycle.approvals, name="task_approvals"),

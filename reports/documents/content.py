@@ -6,8 +6,9 @@ the report."""
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from reports.boards.selectors.boards import (
@@ -49,6 +50,7 @@ def quiet_unit_ids(on: datetime.date) -> set[int]:
     cutoff = end_of_day(on)
     window = cutoff - datetime.timedelta(days=SILENT_AFTER_DAYS)
     # Only the units' own people count as the unit reporting (see last_updates).
+    reporting: QuerySet[Any, int]  # the reporting units' ids, from tasks or from updates
     if on >= local_today():
         reporting = Task.objects.filter(last_own_update_at__gte=window).values_list("lead_unit", flat=True)
     else:

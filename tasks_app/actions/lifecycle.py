@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tasks_app.actions.greening import greening_mark_stale
-from tasks_app.actions.tasks import check_version, detail_changes, task_change
+from tasks_app.actions.tasks import check_version, detail_changes, task_change, task_column
 from tasks_app.clock import LOCAL_TZ, local_today
 from tasks_app.models import SHARED_WITH_COPIES, Task, TaskStatus, TaskUpdate, Unit, UpdateKind, User
 
@@ -58,7 +58,7 @@ def task_edit_details(
 def _carry_to_copies(
     *, parent_before: Task, parent: Task, author: User | None, note: str
 ) -> list[TaskUpdate]:
-    shared = [Task._meta.get_field(name) for name in SHARED_WITH_COPIES]
+    shared = [task_column(name) for name in SHARED_WITH_COPIES]
     changed = [f for f in shared if getattr(parent_before, f.attname) != getattr(parent, f.attname)]
     copies = list(
         Task.objects.select_for_update(of=("self",))
@@ -100,7 +100,7 @@ def _carry_to_copies(
         )
     if written:
         fields = sorted({name for update in updates for name in update.changes} | {"version", "updated_at"})
-        attnames = [Task._meta.get_field(name).attname for name in fields]
+        attnames = [task_column(name).attname for name in fields]
         Task.objects.bulk_update(written, attnames, batch_size=500)
         TaskUpdate.objects.bulk_create(updates, batch_size=500)
         greening_mark_stale(unit_ids={child.lead_unit_id for child in written})

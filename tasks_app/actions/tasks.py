@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from tasks_app.actions.greening import greening_mark_stale
@@ -195,10 +195,18 @@ def check_version(current: Task, expected_version: int) -> None:
         raise StaleTaskVersion(current, since)
 
 
+def task_column(name: str) -> models.Field:
+    """One of the task's own fields by name (get_field also answers reverse relations,
+    which have no attname; the names written here are never those)."""
+    field = Task._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    return field
+
+
 def detail_changes(before: Task, after: Task) -> dict[str, list[Any]]:
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     for name in RECORDED_AS_CHANGES:
-        field = Task._meta.get_field(name)
+        field = task_column(name)
         attname = field.attname
         old, new = getattr(before, attname), getattr(after, attname)
         if old != new:
@@ -233,7 +241,7 @@ def task_cascade(
     authors_units = _author_unit_ids(author)
     shared = {
         field.attname: getattr(parent, field.attname)
-        for field in (Task._meta.get_field(name) for name in SHARED_WITH_COPIES)
+        for field in (task_column(name) for name in SHARED_WITH_COPIES)
     }
     children = [
         Task(

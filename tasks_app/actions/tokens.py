@@ -12,6 +12,14 @@ from tasks_app.models import ApiToken, ApiTokenPurpose, User, new_token_secret, 
 # How often a token's "last used" is written: every request would add a write to each read.
 LAST_USE_RESOLUTION = datetime.timedelta(minutes=1)
 
+# A person has a few scripts and perhaps a feed; more live tokens than this are forgotten
+# ones, each a secret that still opens the account. Revoke one to make room.
+MAX_ACTIVE_TOKENS_PER_USER = 20
+
+
+class TooManyTokens(Exception):
+    """The user already has MAX_ACTIVE_TOKENS_PER_USER usable tokens."""
+
 
 @dataclass(frozen=True)
 class IssuedToken:
@@ -23,7 +31,12 @@ class IssuedToken:
 def token_create(
     *, user: User, name: str, purpose: str, read_only: bool, expires_at: datetime.datetime
 ) -> IssuedToken:
-    """A new token for `user`. A feed token is always read-only."""
+    """A new token for `user`. A feed token is always read-only. Raises TooManyTokens when
+    the user already has MAX_ACTIVE_TOKENS_PER_USER usable ones (the user's row is locked,
+    so two requests at once cannot both take the last place)."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if ApiToken.objects.filter(user=user).usable().count() >= MAX_ACTIVE_TOKENS_PER_USER:
+        raise TooManyTokens
     secret = new_token_secret()
     token = ApiToken.objects.create(
         user=user,

@@ -118,7 +118,7 @@ def _source_record(item: dict, code: str, kind: str, parent_code: str) -> UnitRe
         if kind == UnitKind.PROVINCE
         else (DivisionType.XA, DivisionType.PHUONG, DivisionType.DAC_KHU)
     )
-    if division not in expected:
+    if division is None or division not in expected:
         raise UnitSourceError(
             _("Unit %(code)s has an unknown division type: %(type)r")
             % {"code": code, "type": item.get("division_type")}
@@ -155,13 +155,17 @@ def units_load(*, records: list[UnitRecord]) -> LoadResult:
         to_create, to_update = [], []
         for record in level:
             parent = existing.get(record.parent_code) if record.parent_code else None
+            province_id = None
+            if record.kind == UnitKind.COMMUNE:
+                assert parent is not None, record.code  # its province, loaded a level earlier
+                province_id = parent.pk
             wanted = {
                 "name": record.name,
                 "codename": record.codename,
                 "kind": record.kind,
                 "division_type": record.division_type,
                 "parent_id": parent.pk if parent else None,
-                "province_id": parent.pk if record.kind == UnitKind.COMMUNE else None,
+                "province_id": province_id,
                 "is_active": True,
             }
             unit = existing.get(record.code)

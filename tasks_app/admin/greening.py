@@ -5,12 +5,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.actions.greening import POLICY_FIELDS, StalePolicyVersion, greening_policy_update
 from tasks_app.admin.tasks import ReadOnlyAdmin, unit_column
+from tasks_app.admin.versioned import VersionedAdminForm, changed_by_message
 from tasks_app.greening.rules import Band, validate_bands
 from tasks_app.models import GreeningBand, GreeningPolicy, GreeningPolicyChange, GreeningSnapshot
 
@@ -37,40 +37,36 @@ class GreeningBandInline(admin.TabularInline):
     min_num = 1
 
 
-class GreeningPolicyForm(forms.ModelForm):
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    change_note = forms.CharField(
-        label=_("Reason for this change"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Recorded in the policy's change log with your name and the time."),
-    )
+class GreeningPolicyForm(VersionedAdminForm):
+    change_note_label = _("Reason for this change")
+    change_note_help = _("Recorded in the policy's change log with your name and the time.")
 
     class Meta:
         model = GreeningPolicy
         fields = POLICY_FIELDS
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["loaded_version"].initial = self.instance.version
+    def current_version(self) -> int | None:
+        return GreeningPolicy.objects.values_list("version", flat=True).get()
+
+    def stale_message(self) -> str:
+        return stale_policy_message()
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        cleaned = self.cleaned_data
-        current = GreeningPolicy.objects.values_list("version", flat=True).get()
-        if cleaned.get("loaded_version") != current:
-            raise ValidationError(stale_policy_message())
-        return cleaned
+        self.check_version(self.cleaned_data)
+        return self.cleaned_data
 
 
 def stale_policy_message() -> str:
     last = GreeningPolicyChange.objects.select_related("author").order_by("-policy_version").first()
-    who = str(last.author) if last and last.author else _("the system")
-    when = timezone.localtime(last.created_at).strftime("%d/%m/%Y %H:%M") if last else ""
-    return _(
-        "The policy was changed by %(who)s at %(when)s after you opened it. "
-        "Reload the page to see their change, then apply yours again."
-    ) % {"who": who, "when": when}
+    return changed_by_message(
+        gettext(
+            "The policy was changed by %(who)s at %(when)s after you opened it. "
+            "Reload the page to see their change, then apply yours again."
+        ),
+        author=last.author if last else None,
+        at=last.created_at if last else None,
+    )
 
 
 @admin.register(GreeningPolicy)

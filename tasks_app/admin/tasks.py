@@ -4,16 +4,17 @@ admin change is version-checked and recorded in the task's history."""
 import datetime
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.actions.tasks import StaleTaskVersion, task_change, task_create
+from tasks_app.admin.versioned import VersionedAdminForm, changed_by_message
 from tasks_app.models import (
     EDITABLE_FIELDS,
     OPEN_STATUSES,
@@ -185,23 +186,18 @@ class TaskGroupAdmin(admin.ModelAdmin):
     list_select_related = ["plan", "implements__plan"]
 
 
-class TaskAdminForm(forms.ModelForm):
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    change_note = forms.CharField(
-        label=_("Note on this change"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Recorded in the task's history with your name and the time."),
-    )
+class TaskAdminForm(VersionedAdminForm):
+    change_note_help = _("Recorded in the task's history with your name and the time.")
 
     class Meta:
         model = Task
         fields = EDITABLE_FIELDS
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.version
+    def current_version(self) -> int | None:
+        return Task.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+
+    def stale_message(self) -> str:
+        return stale_message(self.instance.pk)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -212,20 +208,20 @@ class TaskAdminForm(forms.ModelForm):
         if phase and plan and phase.plan_id != plan.pk:
             self.add_error("phase", _("This phase belongs to another plan."))
         if self.instance.pk:
-            current = Task.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            if cleaned.get("loaded_version") != current:
-                raise forms.ValidationError(stale_message(self.instance.pk))
+            self.check_version(cleaned)
         return cleaned
 
 
 def stale_message(task_id: int) -> str:
     last = TaskUpdate.objects.filter(task_id=task_id).select_related("author").order_by("-version").first()
-    who = str(last.author) if last and last.author else _("the system")
-    when = timezone.localtime(last.created_at).strftime("%d/%m/%Y %H:%M") if last else ""
-    return _(
-        "This task was changed by %(who)s at %(when)s after you opened it. "
-        "Reload the page to see their change, then apply yours again."
-    ) % {"who": who, "when": when}
+    return changed_by_message(
+        gettext(
+            "This task was changed by %(who)s at %(when)s after you opened it. "
+            "Reload the page to see their change, then apply yours again."
+        ),
+        author=last.author if last else None,
+        at=last.created_at if last else None,
+    )
 
 
 class TaskUpdateInline(admin.TabularInline):

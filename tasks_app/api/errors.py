@@ -9,10 +9,16 @@ request's Accept-Language (Vietnamese unless it asks for English)."""
 
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.formatter import ExceptionFormatter
+from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import status
 from rest_framework.exceptions import APIException
+
+# A lost database connection is a moment to wait, not a bug (nq57/errors.py, issue 16).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
 
 
 class ApiError(APIException):
@@ -56,3 +62,24 @@ class ApiErrorFormatter(ExceptionFormatter):
         if extra:
             body.update(extra)
         return body
+
+
+class DatabaseUnavailable(ApiError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _(
+        "The database cannot be reached just now. Nothing was saved; try again in a few seconds."
+    )
+    default_code = "database_unavailable"
+    wait = RETRY_AFTER_SECONDS  # sent as Retry-After
+
+
+class ApiExceptionHandler(ExceptionHandler):
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, DATABASE_UNAVAILABLE):
+            return DatabaseUnavailable()
+        return super().convert_known_exceptions(exc)
+
+
+def error_body(*, code: str, detail: str, error_type: str = "client_error") -> dict[str, Any]:
+    """The one error shape, for answers made outside a DRF view (a URL that matches no route)."""
+    return {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]}

@@ -1,5 +1,7 @@
 """Query filters for the lists (django-filter)."""
 
+import datetime
+from decimal import Decimal
 from typing import Any
 
 import django_filters
@@ -8,7 +10,29 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from tasks_app.models import Plan, Unit, UnitKind
+from tasks_app.access import own_unit_tasks
+from tasks_app.clock import local_today
+from tasks_app.models import (
+    OPEN_STATUSES,
+    Plan,
+    Task,
+    TaskStatus,
+    Unit,
+    UnitKind,
+    group_scope_ids,
+    plan_scope_ids,
+)
+from tasks_app.params import ID_MAX, SEARCH_MAX_LENGTH, IdField
+from tasks_app.selectors.greening import current_rules
+from tasks_app.selectors.tasks import states_of_colour, task_colour_choices
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """An object's id: a whole number that fits a primary key (anything else is a 400; a
+    decimal or a huge number would otherwise reach the database and fail there)."""
+
+    field_class = IdField
 
 
 class _TrueOrFalseField(forms.Field):
@@ -32,22 +56,6 @@ class TrueOrFalseFilter(django_filters.BooleanFilter):
     and answer the whole list, as if the client had not asked."""
 
     field_class = _TrueOrFalseField
-
-
-MAX_ID = 2**63 - 1  # the primary keys are BigAutoField
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
-class IdFilter(django_filters.NumberFilter):
-    """An object's id: a whole number in the keys' range, or a 400 (a decimal or a huge
-    number would otherwise reach the database and fail there)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -75,3 +83,71 @@ class PlanFilter(django_filters.FilterSet):
     class Meta:
         model = Plan
         fields = ["issuing_unit", "document_type", "is_active"]
+
+
+class TaskFilter(django_filters.FilterSet):
+    """The filters of "My tasks" (tasks_app/forms/filters.py), plus what a sync needs.
+
+    A plan or task group includes the plans and groups that implement it, as on the page
+    and the boards. Withdrawn copies are listed too (their status says so): a client that
+    syncs must learn that a task was taken back."""
+
+    status = django_filters.ChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
+    colour = django_filters.ChoiceFilter(
+        choices=task_colour_choices(), method="filter_colour", label=_("Colour (on today's date)")
+    )
+    plan = IdFilter(method="filter_plan", label=_("Plan (id), with the plans that implement it"))
+    group = IdFilter(method="filter_group", label=_("Task group (id), with the groups that implement it"))
+    unit = IdFilter(field_name="lead_unit_id", label=_("Lead unit (id)"))
+    parent = IdFilter(field_name="parent_id", label=_("Parent task (id): its cascaded copies"))
+    is_key = TrueOrFalseFilter(field_name="is_key", label=_("Key tasks only"))
+    own = TrueOrFalseFilter(
+        method="filter_own", label=_("Only the tasks of my own units (led or coordinated)")
+    )
+    deadline_after = django_filters.DateFilter(
+        field_name="deadline", lookup_expr="gte", label=_("Deadline on or after")
+    )
+    deadline_before = django_filters.DateFilter(
+        field_name="deadline", lookup_expr="lte", label=_("Deadline on or before")
+    )
+    due = django_filters.NumberFilter(
+        method="filter_due", label=_("Open and due within this many days"), min_value=0, max_value=366
+    )
+    q = django_filters.CharFilter(
+        method="search",
+        label=_("Code or title contains (case and diacritics are ignored)"),
+        max_length=SEARCH_MAX_LENGTH,
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Changed at or after (ISO 8601 date and time)")
+    )
+
+    class Meta:
+        model = Task
+        fields: list[str] = []
+
+    def filter_colour(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        # The view annotates `greening_state` with today's state (tasks_with_states).
+        return queryset.filter(**{"greening_state__in": states_of_colour(value, current_rules())})
+
+    def filter_plan(self, queryset: QuerySet[Task], name: str, value: int) -> QuerySet[Task]:
+        return queryset.filter(plan_id__in=plan_scope_ids(int(value)))
+
+    def filter_group(self, queryset: QuerySet[Task], name: str, value: int) -> QuerySet[Task]:
+        return queryset.filter(task_group_id__in=group_scope_ids(int(value)))
+
+    def filter_own(self, queryset: QuerySet[Task], name: str, value: bool | None) -> QuerySet[Task]:
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=own_unit_tasks(self.request.user).values("pk"))
+
+    def filter_due(self, queryset: QuerySet[Task], name: str, value: Decimal) -> QuerySet[Task]:
+        today = local_today()
+        return queryset.filter(
+            status__in=OPEN_STATUSES,
+            deadline__gte=today,
+            deadline__lte=today + datetime.timedelta(days=int(value)),
+        )
+
+    def search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        return queryset.filter(search_text__matches=value.strip()) if value.strip() else queryset

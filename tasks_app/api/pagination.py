@@ -1,62 +1,137 @@
-"""Pages for lists, and a cursor for large pulls (the tasks' incremental sync)."""
+"""Pages for lists, and a keyset cursor for large pulls (the tasks' incremental sync)."""
 
+import base64
+import binascii
+import datetime
 from typing import Any
 
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 500
 
 
-class _StrictPageSize:
-    """`page_size` between 1 and MAX_PAGE_SIZE, or a 400 that says so. DRF would quietly
-    fall back to the default size, and a script that asked for 1,000 rows and got 100
-    could take the first page for the whole list."""
+def strict_page_size(request: Request, *, param: str, default: int, maximum: int) -> int:
+    """`page_size` between 1 and `maximum`, or a 400 that says so. DRF would quietly fall
+    back to the default size, and a script that asked for 1,000 rows and got 100 could
+    take the first page for the whole list."""
+    raw = request.query_params.get(param)
+    if raw is None:
+        return default
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= maximum:
+        raise ValidationError({param: [_("Ask for between 1 and %(max)d rows a page.") % {"max": maximum}]})
+    return size
 
-    page_size: int | None
-    page_size_query_param: str | None
-    max_page_size: int | None
 
-    def get_page_size(self, request: Request) -> int | None:
-        assert self.page_size_query_param and self.max_page_size
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
-            raise ValidationError(
-                {
-                    self.page_size_query_param: [
-                        _("Ask for between 1 and %(max)d rows a page.") % {"max": self.max_page_size}
-                    ]
-                }
-            )
-        return size
+class PagePagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        return strict_page_size(request, param="page_size", default=100, maximum=MAX_PAGE_SIZE)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)  # type: ignore[misc]
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["schema"].update(minimum=1, maximum=MAX_PAGE_SIZE)
         return parameters
 
 
-class PagePagination(_StrictPageSize, PageNumberPagination):
+class SyncCursorPagination(BasePagination):
+    """Oldest change first, by (updated_at, id), so a client that stops halfway resumes
+    from its last cursor, and a pull with `updated_since` sees every later change once.
+
+    The cursor is the last row's (updated_at, id), and the next page is the rows after it:
+    `updated_at > t OR (updated_at = t AND id > i)`, read from the (updated_at, id) index.
+    DRF's own CursorPagination keeps only updated_at and skips ties with an OFFSET, which
+    a cascade that touched thousands of tasks in one instant would turn into long scans."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    cursor_query_param = "cursor"
+    invalid_cursor_message = _("This cursor is not valid: start again without it.")
 
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list:
+        self.request = request
+        self.size = self._page_size(request)
+        position = self._decode(request.query_params.get(self.cursor_query_param))
+        if position is not None:
+            at, pk = position
+            queryset = queryset.filter(Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=pk))
+        rows = list(queryset.order_by("updated_at", "pk")[: self.size + 1])
+        self.has_next = len(rows) > self.size
+        rows = rows[: self.size]
+        self.last = (rows[-1].updated_at, rows[-1].pk) if rows else None
+        return rows
 
-class SyncCursorPagination(_StrictPageSize, CursorPagination):
-    """Oldest change first, so a client that stops halfway resumes from its last cursor,
-    and a pull with `updated_since` sees every later change exactly once."""
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response({"next": self._next_link(), "results": data})
 
-    ordering = ("updated_at", "id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("The cursor from the previous page's “next” link.")),
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("Tasks per page (at most 500).")),
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
+    def _page_size(self, request: Request) -> int:
+        return strict_page_size(
+            request, param="page_size", default=self.page_size, maximum=self.max_page_size
+        )
+
+    def _next_link(self) -> str | None:
+        if not self.has_next or self.last is None:
+            return None
+        at, pk = self.last
+        token = base64.urlsafe_b64encode(f"{at.isoformat()}|{pk}".encode()).decode().rstrip("=")
+        url = self.request.build_absolute_uri()
+        return replace_query_param(
+            remove_query_param(url, self.cursor_query_param), self.cursor_query_param, token
+        )
+
+    def _decode(self, token: str | None) -> tuple[datetime.datetime, int] | None:
+        if not token:
+            return None
+        try:
+            text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            stamp, pk = text.rsplit("|", 1)
+            at = parse_datetime(stamp)
+            if at is None or at.tzinfo is None:
+                raise ValueError(stamp)
+            return at, int(pk)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise NotFound(self.invalid_cursor_message) from None

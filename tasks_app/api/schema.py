@@ -3,12 +3,14 @@ the token scheme, and the error bodies of the statuses this API adds (412, 422, 
 
 from typing import Any
 
+from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_standardized_errors.openapi import AutoSchema
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
-from tasks_app.api.pagination import _StrictPageSize
+from tasks_app.api.pagination import PagePagination, SyncCursorPagination
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -19,7 +21,13 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "Authorization: Bearer nq57_… (a token made on the “API tokens” page).",
+            # Made per request, in its language, with the page's own address.
+            "description": gettext(
+                "Authorization: Bearer nq57_…, with a token you create on the “API tokens” page of the "
+                "web app (%(path)s, in the user menu): read-only or read-write, or for the daily feed, "
+                "and with an expiry. See docs/api.md."
+            )
+            % {"path": reverse("api_tokens")},
         }
 
 
@@ -78,11 +86,15 @@ class ApiAutoSchema(AutoSchema):
         return super()._should_add_error_response(responses, status_code)
 
     def _get_extra_validation_errors(self) -> dict[str, set[str]]:
-        # A list's page_size outside its bounds answers 400 (pagination._StrictPageSize).
+        # A list's page_size outside its bounds answers 400 (pagination.strict_page_size).
         extra: dict[str, set[str]] = super()._get_extra_validation_errors()
         paginator = self._get_paginator()
-        if self.method == "GET" and self._is_list_view() and isinstance(paginator, _StrictPageSize):
-            extra.setdefault(paginator.page_size_query_param or "page_size", set()).add("invalid")
+        if (
+            self.method == "GET"
+            and self._is_list_view()
+            and isinstance(paginator, (PagePagination, SyncCursorPagination))
+        ):
+            extra.setdefault("page_size", set()).add("invalid")
         return extra
 
     def _get_error_response_serializer(self, status_code: str) -> Any:

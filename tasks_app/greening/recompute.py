@@ -54,8 +54,8 @@ COUNTS = [STATE_COUNT_FIELDS[state] for state in STATES]
 SUBTREE = [SUBTREE_COUNT_FIELDS[state] for state in STATES]
 # Bottom-up. The weight of a unit's own tasks in its rate, in percent; None means the
 # unit is judged on its children's share alone (the nation). The kind whose green
-# share counts for the unit.
-LEVELS = (
+# share counts for the unit. A weight named by a string is read from the rules.
+LEVELS: tuple[tuple[tuple[str, ...], int | str | None, str | None], ...] = (
     ((UnitKind.COMMUNE, UnitKind.MINISTRY), 100, None),
     ((UnitKind.PROVINCE,), "own_tasks_weight", UnitKind.COMMUNE),
     ((UnitKind.CENTRAL,), None, UnitKind.PROVINCE),

@@ -116,7 +116,11 @@ def roll_up(
                 scopes |= scopes_of[kid.id]
             scopes_of[unit.id] = scopes
             # The nation is judged on its provinces alone; leaves have no children.
-            weight = {UnitKind.PROVINCE: rules.own_tasks_weight, UnitKind.CENTRAL: None}.get(unit.kind, 100)
+            weights: dict[str, int | None] = {
+                UnitKind.PROVINCE: rules.own_tasks_weight,
+                UnitKind.CENTRAL: None,
+            }
+            weight = weights.get(unit.kind, 100)
             for scope in scopes:
                 counts = own.get((unit.id, scope), ZERO)
                 subtree = list(counts[:n_states])
@@ -163,14 +167,17 @@ def _rank(*, children: dict[int, list[UnitNode]], result: dict[tuple[int, str], 
     for (unit_id, scope), figures in result.items():
         by_unit[unit_id][scope] = figures
     for kids in children.values():
-        groups: dict[tuple[str, str], list[Figures]] = defaultdict(list)
+        # Each ranked unit with its rate, which is not None.
+        groups: dict[tuple[str, str], list[tuple[Decimal, Figures]]] = defaultdict(list)
         for kid in kids:
             for scope, figures in by_unit.get(kid.id, {}).items():
                 if figures.rate is not None:
-                    groups[(kid.kind, scope)].append(figures)
+                    groups[(kid.kind, scope)].append((figures.rate, figures))
         for members in groups.values():
             first_at: dict[Decimal, int] = {}
-            for position, rate in enumerate(sorted((f.rate for f in members), reverse=True), start=1):
+            for position, rate in enumerate(
+                sorted((rate for rate, _figures in members), reverse=True), start=1
+            ):
                 first_at.setdefault(rate, position)
-            for figures in members:
-                figures.rank, figures.rank_among = first_at[figures.rate], len(members)
+            for rate, figures in members:
+                figures.rank, figures.rank_among = first_at[rate], len(members)

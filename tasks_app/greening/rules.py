@@ -23,7 +23,7 @@ from tasks_app.models import Colour, GreeningPolicy, TaskState, TaskStatus
 
 COUNTED_STATES = tuple(s for s in TaskState.values if s not in (TaskState.PAUSED, TaskState.CANCELLED))
 # Colour severity, for "a higher band may not be a worse colour" and for sorting.
-SEVERITY = {Colour.GREEN: 0, Colour.YELLOW: 1, Colour.RED: 2}
+SEVERITY: dict[str, int] = {Colour.GREEN: 0, Colour.YELLOW: 1, Colour.RED: 2}
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ def task_state_expression(*, on: datetime.date, rules: Rules, cols: TaskColumns 
     day = Value(on, output_field=DateField())
     progress = F(cols.progress)
     start, deadline = F(cols.start_date), F(cols.deadline)
-    by_time = GreaterThan(
+    by_time: GreaterThan[int] = GreaterThan(
         DaysBetween(day, start) * Value(100),
         (progress + Value(rules.behind_tolerance_pp)) * DaysBetween(deadline, start),
     )

@@ -1,15 +1,22 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from tasks_app.access import UserScope
 
 
 class User(AbstractUser):
     # Vietnamese names do not split cleanly into first and last: keep the whole name.
     full_name = models.CharField(_("full name"), max_length=120, blank=True)
     position = models.CharField(_("position"), max_length=200, blank=True)
+    # Not a column: what the user may see, cached on the object by tasks_app.access.user_scope.
+    _nq57_scope: "UserScope"
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # the stubs omit AbstractUser.Meta
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"

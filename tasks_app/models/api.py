@@ -22,6 +22,14 @@ class ApiTokenPurpose(models.TextChoices):
     FEED = "feed", _("Daily data feed")
 
 
+class ApiTokenStatus(models.TextChoices):
+    """Derived from the dates, not stored: a token expires without anyone writing."""
+
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
 def token_hash(secret: str) -> str:
     """The stored form of a token. The secret is 256 random bits, so one SHA-256 is enough
     (a slow password hash would only slow every API call); the secret itself is not kept."""
@@ -78,6 +86,14 @@ class ApiToken(models.Model):
     def is_usable(self, at: datetime.datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and self.expires_at > at
+
+    def status(self, at: datetime.datetime | None = None) -> ApiTokenStatus:
+        """Revoked wins over expired: revoking was someone's decision, expiry only time."""
+        if self.revoked_at is not None:
+            return ApiTokenStatus.REVOKED
+        if self.expires_at <= (at or timezone.now()):
+            return ApiTokenStatus.EXPIRED
+        return ApiTokenStatus.ACTIVE
 
 
 class IdempotentRequest(models.Model):

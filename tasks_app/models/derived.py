@@ -4,6 +4,7 @@ bulk_create(), bulk_update() and update(). Raw SQL writers (the benchmark datase
 fill them with the same functions."""
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models.lookups import Contains
@@ -50,23 +51,26 @@ class FoldedMatches(Matches):
         return f"nq57_fold({sql})", params
 
 
-class DerivedFieldsQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class DerivedFieldsQuerySet(models.QuerySet[_M]):
     """Subclasses name the `sources` and the `derived` fields, and fill them in `derive`."""
 
     sources: frozenset[str] = frozenset()
     derived: tuple[str, ...] = ()
 
     @staticmethod
-    def derive(obj: models.Model) -> None:
+    def derive(obj: _M) -> None:
         raise NotImplementedError
 
-    def bulk_create(self, objs: Iterable[models.Model], *args, **kwargs):
+    def bulk_create(self, objs: Iterable[_M], *args, **kwargs):
         objs = list(objs)
         for obj in objs:
             self.derive(obj)
         return super().bulk_create(objs, *args, **kwargs)
 
-    def bulk_update(self, objs: Iterable[models.Model], fields, *args, **kwargs):
+    def bulk_update(self, objs: Iterable[_M], fields, *args, **kwargs):
         objs, fields = list(objs), list(fields)
         if self.sources & set(fields):
             for obj in objs:
@@ -82,17 +86,17 @@ class DerivedFieldsQuerySet(models.QuerySet):
             pks = list(self.values_list("pk", flat=True))
             changed = super().update(**kwargs)
             rows = list(self.model._base_manager.using(self.db).filter(pk__in=pks))
-            models.QuerySet(self.model, using=self.db).bulk_update(
-                [self._derived(row) for row in rows], self.derived, batch_size=1000
-            )
+            # A plain queryset, so that this write does not derive a second time.
+            plain: models.QuerySet[_M] = models.QuerySet(self.model, using=self.db)
+            plain.bulk_update([self._derived(row) for row in rows], self.derived, batch_size=1000)
         return changed
 
-    def _derived(self, obj: models.Model) -> models.Model:
+    def _derived(self, obj: _M) -> _M:
         self.derive(obj)
         return obj
 
 
-def save_derived(obj: models.Model, queryset_class: type[DerivedFieldsQuerySet], kwargs: dict) -> None:
+def save_derived(obj: _M, queryset_class: type[DerivedFieldsQuerySet[_M]], kwargs: dict[str, Any]) -> None:
     """For a model's save(): fill the derived fields, and save them too when only some
     fields are saved and a source is among them."""
     queryset_class.derive(obj)

@@ -303,7 +303,7 @@ def snapshot_colour(snapshot: "GreeningSnapshot | None") -> str:
 
 def snapshot_colour_label(snapshot: "GreeningSnapshot | None") -> str:
     """The colour in words, for every page, PDF and workbook ("No counted tasks" included)."""
-    return Colour(snapshot_colour(snapshot)).label
+    return str(Colour(snapshot_colour(snapshot)).label)
 
 
 class GreeningBacklog(models.Model):

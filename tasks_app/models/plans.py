@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -145,14 +146,17 @@ class TaskGroup(models.Model):
         plan = getattr(self, "plan", None)  # unset while a new plan's inline is checked
         if plan is None:
             return
+        message: str | Promise
         if plan.implements_id is None:
             message = _("This group's plan implements no other plan, so the group cannot implement a group.")
-        elif self.implements.plan_id != plan.implements_id:
+        else:
+            implements = self.implements
+            assert implements is not None  # implements_id is set, checked above
+            if implements.plan_id == plan.implements_id:
+                return
             message = _(
                 "A task group can only implement a group of the plan that its plan implements (%(plan)s)."
             ) % {"plan": plan.implements}
-        else:
-            return
         raise ValidationError({"implements": message}, code="wrong_plan")
 
 

@@ -1,5 +1,5 @@
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -33,7 +33,10 @@ class TaskStatus(models.TextChoices):
 OPEN_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL)
 
 
-class TaskQuerySet(DerivedFieldsQuerySet):
+_T = TypeVar("_T", bound="Task")  # generic, so that annotate() keeps what it adds
+
+
+class TaskQuerySet(DerivedFieldsQuerySet[_T]):
     sources = frozenset({"code", "title"})
     derived = ("search_text",)
 
@@ -128,6 +131,9 @@ class Task(models.Model):
     # Code and title folded (tasks_app.text.fold): what the task search compares. On
     # PostgreSQL a trigram index on it answers "contains" without reading every task.
     search_text = FoldedTextField(_("search text"), editable=False, default="")
+    # Not a column: the colour a listed task shows as, set on the rows of a task list
+    # (tasks_app.selectors.tasks) for its template.
+    colour: str
 
     objects = TaskQuerySet.as_manager()
 
@@ -143,6 +149,9 @@ class Task(models.Model):
             # A unit's last update by its own people, read per commune by the dashboards:
             # one probe each.
             models.Index(fields=["lead_unit", "last_own_update_at"], name="task_lead_own_update_idx"),
+            # The API's incremental sync pages by (updated_at, id): each page is one index
+            # range, even when a cascade gave thousands of tasks the same updated_at.
+            models.Index(fields=["updated_at", "id"], name="task_updated_id_idx"),
             # The oldest overdue tasks of a province, in the bottlenecks' order: a scan of
             # this index stops after a few hundred rows instead of sorting thousands.
             models.Index(
@@ -385,19 +394,21 @@ class TaskUpdate(models.Model):
     @property
     def timeline_label(self) -> str:
         event = self.timeline_event
-        return TIMELINE_LABELS.get(event) or TIMELINE_LABELS.get(self.kind) or self.get_kind_display()
+        return str(TIMELINE_LABELS.get(event) or TIMELINE_LABELS.get(self.kind) or self.get_kind_display())
 
     def change_rows(self) -> list[tuple[str, str, str]]:
         """The recorded field changes as (field name, before, after), in words: dates as
         dd/mm/yyyy, yes/no, lists joined, "–" for nothing."""
         rows = []
         for name, values in self.changes.items():
+            field: models.Field | None
             try:
-                field = Task._meta.get_field(name)
+                found = Task._meta.get_field(name)
             except FieldDoesNotExist:  # a field since removed: show what was recorded
                 field, label = None, name
             else:
-                label = str(field.verbose_name)
+                assert isinstance(found, models.Field)  # changes name the task's own fields
+                field, label = found, str(found.verbose_name)
             before, after = [*values, None, None][:2] if isinstance(values, list) else (None, values)
             rows.append((label, _change_value(field, before), _change_value(field, after)))
         return rows
@@ -420,7 +431,14 @@ def _change_value(field, value) -> str:
     return str(value)
 
 
-def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+class _Hashed(Protocol):
+    """An Evidence row, or the checked upload it is about to be made from."""
+
+    @property
+    def sha256(self) -> str: ...
+
+
+def evidence_upload_to(instance: _Hashed, filename: str) -> str:
     # Stored under the content hash, never the user's name, which may be unsafe or clash.
     return f"evidence/{instance.sha256[:2]}/{instance.sha256}"
 

@@ -1,3 +1,5 @@
+from typing import TypeVar
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +30,10 @@ PROVINCE_DIVISION_TYPES = (DivisionType.TINH, DivisionType.THANH_PHO)
 COMMUNE_DIVISION_TYPES = (DivisionType.XA, DivisionType.PHUONG, DivisionType.DAC_KHU)
 
 
-class UnitQuerySet(DerivedFieldsQuerySet):
+_U = TypeVar("_U", bound="Unit")  # generic, so that annotate() keeps what it adds
+
+
+class UnitQuerySet(DerivedFieldsQuerySet[_U]):
     sources = frozenset({"name", "division_type"})
     derived = ("search_name", "sort_key")
 

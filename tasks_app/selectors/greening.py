@@ -50,7 +50,7 @@ class TaskReason:
     progress: int
     rules: Rules
     days_late: int | None = None  # overdue: days past the deadline; completed late: days after it
-    days_since_start: int | None = None  # days from the planned start to the date (negative: ahead)
+    days_since_start: int = 0  # days from the planned start to the date (negative: ahead)
     days_left: int | None = None  # open and not overdue: days until the deadline
     elapsed_percent: int | None = None  # share of [start, deadline] gone by
     behind_by_pp: int | None = None  # elapsed share minus progress, in percentage points
@@ -58,7 +58,7 @@ class TaskReason:
 
     @property
     def state_label(self) -> str:
-        return TaskState(self.state).label
+        return str(TaskState(self.state).label)
 
     @property
     def sentence(self) -> str:

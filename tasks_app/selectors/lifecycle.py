@@ -69,11 +69,12 @@ def my_task_notices(own: QuerySet[Task], to_approve: QuerySet[Task]) -> Notices:
 def last_decision(task: Task) -> TaskUpdate | None:
     """The update behind the task's current state, when it was a decision taken above
     the unit: its withdrawal, or its return or approval (while still in that state)."""
-    expected = {
+    decisions: dict[str, tuple[str, ...]] = {
         TaskStatus.WITHDRAWN: (UpdateKind.WITHDRAWN,),
         TaskStatus.IN_PROGRESS: (UpdateKind.RETURNED, UpdateKind.REOPENED),
         TaskStatus.COMPLETED: (UpdateKind.APPROVED,),
-    }.get(task.status, ())
+    }
+    expected = decisions.get(task.status, ())
     if not expected:
         return None
     last = task.updates.exclude(kind=UpdateKind.NOTE).select_related("author").order_by("-version").first()

@@ -4,6 +4,7 @@ for lists and with the Python reference for one task, so both agree by construct
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, TypedDict, TypeVar
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -30,6 +31,29 @@ from tasks_app.models import (
 )
 from tasks_app.selectors.greening import TaskReason, task_reason
 
+
+class GreeningState(TypedDict):
+    greening_state: str  # a TaskState, computed by the rules in SQL
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    # A task read with its state (tasks_with_states).
+    StatedTask = WithAnnotations[Task, GreeningState]
+
+
+class _ColouredRow(Protocol):
+    """A task row with its state, to be given its colour (Task.colour)."""
+
+    @property
+    def greening_state(self) -> str: ...
+
+    colour: str
+
+
+_Row = TypeVar("_Row", bound=_ColouredRow)
+
 TASKS_PER_PAGE = 25
 COLOUR_ORDER = (Colour.RED, Colour.YELLOW, Colour.GREEN, Colour.NONE)
 # A task has no colour when it is not counted (paused, cancelled). Colour.NONE's own label,
@@ -42,7 +66,8 @@ TASK_COLOUR_LABELS = {
 }
 
 
-def task_colour_choices() -> list[tuple[str, str]]:
+def task_colour_choices() -> "list[tuple[str, StrOrPromise]]":
+    # Lazy labels: a form builds its choices once, at import, before any language is active.
     return [(colour.value, TASK_COLOUR_LABELS[colour.value]) for colour in COLOUR_ORDER]
 
 
@@ -60,12 +85,12 @@ def states_of_colour(colour: str, rules: Rules) -> list[str]:
     return [state for state in TaskState.values if state_colour(state, rules) == wanted]
 
 
-def tasks_with_states(tasks: QuerySet[Task], *, on: datetime.date, rules: Rules) -> QuerySet[Task]:
+def tasks_with_states(tasks: QuerySet[Task], *, on: datetime.date, rules: Rules) -> "QuerySet[StatedTask]":
     """`tasks` annotated with `greening_state`, read from their own (live) columns."""
     return with_states(TaskSource(tasks, TaskColumns()), on=on, rules=rules)
 
 
-def count_colours(tasks: QuerySet[Task], rules: Rules) -> dict[str, int]:
+def count_colours(tasks: "QuerySet[StatedTask]", rules: Rules) -> dict[str, int]:
     """Tasks per colour, from one GROUP BY over the state (the colour is a function of it)."""
     counts = dict.fromkeys((c.value for c in COLOUR_ORDER), 0)
     for row in tasks.order_by().values("greening_state").annotate(n=Count("pk")):
@@ -73,7 +98,7 @@ def count_colours(tasks: QuerySet[Task], rules: Rules) -> dict[str, int]:
     return counts
 
 
-def _set_colours(tasks: list[Task], rules: Rules) -> list[Task]:
+def _set_colours(tasks: list[_Row], rules: Rules) -> list[_Row]:
     for task in tasks:
         task.colour = state_colour(task.greening_state, rules) or Colour.NONE.value
     return tasks
@@ -113,22 +138,22 @@ def task_list(
 
     The colour counts apply every filter except the colour itself, so each count says what
     choosing that colour would show."""
-    tasks = tasks_with_states(tasks, on=on, rules=rules)
+    stated = tasks_with_states(tasks, on=on, rules=rules)
     if filters.unit:
-        tasks = tasks.filter(lead_unit_id=filters.unit)
+        stated = stated.filter(lead_unit_id=filters.unit)
     if filters.parent:
-        tasks = tasks.filter(parent_id=filters.parent)
+        stated = stated.filter(parent_id=filters.parent)
     if filters.status:
-        tasks = tasks.filter(status=filters.status)
+        stated = stated.filter(status=filters.status)
     else:
         # Withdrawn copies are no longer the unit's work; the status filter still finds them.
-        tasks = tasks.exclude(status=TaskStatus.WITHDRAWN)
+        stated = stated.exclude(status=TaskStatus.WITHDRAWN)
     if filters.plan:  # with the plans that implement it, as the boards count a plan
-        tasks = tasks.filter(plan_id__in=plan_scope_ids(filters.plan))
+        stated = stated.filter(plan_id__in=plan_scope_ids(filters.plan))
     if filters.task_group:  # likewise with the groups that implement it
-        tasks = tasks.filter(task_group_id__in=group_scope_ids(filters.task_group))
+        stated = stated.filter(task_group_id__in=group_scope_ids(filters.task_group))
     if filters.due_within_days is not None:
-        tasks = tasks.filter(
+        stated = stated.filter(
             status__in=OPEN_STATUSES,
             deadline__gte=on,
             deadline__lte=on + datetime.timedelta(days=filters.due_within_days),
@@ -136,12 +161,13 @@ def task_list(
     if filters.search:
         # Folded like the stored column, so case, diacritics and NFD/NFC do not matter;
         # a plain LIKE, which PostgreSQL's trigram index answers.
-        tasks = tasks.filter(search_text__matches=filters.search)
-    counts = count_colours(tasks, rules)
+        stated = stated.filter(search_text__matches=filters.search)
+    counts = count_colours(stated, rules)
     if filters.colour:
-        tasks = tasks.filter(greening_state__in=states_of_colour(filters.colour, rules))
+        # django-stubs checks an annotation's `__in` lookup as if it were `exact`.
+        stated = stated.filter(greening_state__in=states_of_colour(filters.colour, rules))  # type: ignore[misc]
     ordered = (
-        tasks.annotate(
+        stated.annotate(
             # Open work first, overdue (the state "overdue", without repeating the state's
             # CASE) ahead of the rest; completed, paused and cancelled tasks at the end.
             work_order=Case(
@@ -240,7 +266,7 @@ class TaskPage:
     coordinating_units: list[Unit]
     updates: list[TaskUpdate]
     days_left: int | None  # open tasks not yet overdue: whole days until the deadline
-    children: list[Task] = field(default_factory=list)
+    children: "list[StatedTask]" = field(default_factory=list)
     children_rollup: ChildRollup | None = None
     children_withdrawn: int = 0  # copies taken back from their communes, left out above
     # Copies given to units outside the reader's scope, left out of the list and the sums.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from tasks_app.access import (
 from tasks_app.actions.evidence import evidence_store
 from tasks_app.actions.tasks import StaleTaskVersion, task_assign, task_cascade, task_change
 from tasks_app.clock import local_today
-from tasks_app.evidence_files import CONTENT_TYPES as EVIDENCE_CONTENT_TYPES
+from tasks_app.evidence_files import evidence_file_response
 from tasks_app.forms.creation import TaskCascadeForm, TaskCreateForm
 from tasks_app.forms.evidence import kept_evidence_token
 from tasks_app.forms.filters import TaskFilterForm
@@ -321,23 +321,7 @@ def task_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def evidence_download(request: AuthenticatedRequest, pk: int, evidence_id: int) -> FileResponse:
     task, _access = get_task_for_user(request.user, pk)
     evidence = get_object_or_404(Evidence, pk=evidence_id, update__task=task)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # Only the types the upload check gives; anything else (a row written by other means)
-    # goes out as bytes to save, never as something a browser would render.
-    content_type = evidence.content_type
-    if content_type not in EVIDENCE_CONTENT_TYPES.values():
-        content_type = "application/octet-stream"
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=content_type
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    # Should a browser render it anyway, it runs no script and has no access to the app's origin.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return evidence_file_response(evidence)
 
 
 # --- Creating and cascading ---------------------------------------------------------------------

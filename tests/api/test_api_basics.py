@@ -136,3 +136,33 @@ def test_the_schema_and_its_documentation_page_are_served_without_a_cdn(api):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "swagger-ui" in html and "http://" not in html and "https://" not in html
+
+
+def test_an_address_under_the_api_that_matches_no_route_answers_404_in_json(client_as, xa_officer):
+    api = client_as(xa_officer)
+    for path in ("/api/v1/units/0.5/", "/api/v1/no-such-thing/"):
+        response = api.get(path, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {
+            "type": "client_error",
+            "errors": [{"code": "not_found", "detail": "Not found.", "attr": None}],
+        }
+    assert client_as(xa_officer).get("/api/v1/units/0.5/").json()["errors"][0]["detail"] == "Không tìm thấy."
+
+
+def test_a_lost_database_answers_503_with_retry_after_not_500(client_as, xa_officer, monkeypatch):
+    from django.db import OperationalError
+
+    api = client_as(xa_officer)
+    api.raise_request_exception = False  # the handler reports it, as a server error is
+
+    def lost(user):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("tasks_app.access.visible_units", lost)
+    response = api.get("/api/v1/units/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    body = response.json()
+    assert body["type"] == "server_error" and body["errors"][0]["code"] == "database_unavailable"

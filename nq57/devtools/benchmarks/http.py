@@ -7,15 +7,17 @@ import statistics
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.management.base import CommandError
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tasks_app.models import User
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 HOST = "127.0.0.1"  # in ALLOWED_HOSTS with DEBUG=1
 
@@ -45,7 +47,9 @@ def client_for(username: str | None) -> Client:
     return client
 
 
-def get_ok(client: Client, path: str, name: str, headers: Mapping[str, str] | None = None) -> HttpResponse:
+def get_ok(
+    client: Client, path: str, name: str, headers: Mapping[str, str] | None = None
+) -> "_MonkeyPatchedWSGIResponse":
     """GET `path`; anything but a 200 fails the benchmark, since timing an error page or a
     redirect to the login would measure the wrong thing."""
     response = client.get(path, headers=dict(headers or {}))

@@ -2,16 +2,29 @@
 notes and names. Public facts are marked; everything else is invented for the demo."""
 
 import datetime
+from typing import TypedDict
+
+
+class Document(TypedDict):
+    code: str
+    title: str
+    issue_date: datetime.date
+    signed_by: str
+
+
+class PlanDocument(Document):
+    phases: list[tuple[str, datetime.date, datetime.date]]  # name, start, end
+
 
 # Public: Resolution 57-NQ/TW (22/12/2024) and Plan 02-KH/BCĐTW (19/06/2025).
-RESOLUTION_57 = {
+RESOLUTION_57: Document = {
     "code": "57-NQ/TW",
     "title": "Nghị quyết về đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo "
     "và chuyển đổi số quốc gia",
     "issue_date": datetime.date(2024, 12, 22),
     "signed_by": "Tô Lâm",
 }
-PLAN_02 = {
+PLAN_02: PlanDocument = {
     "code": "02-KH/BCĐTW",
     "title": "Kế hoạch thúc đẩy chuyển đổi số liên thông, đồng bộ, nhanh, hiệu quả đáp ứng "
     "yêu cầu sắp xếp tổ chức bộ máy của hệ thống chính trị",

@@ -9,7 +9,7 @@ whose plan exists is left as it is, and accounts are found, not duplicated.
 import datetime
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -141,11 +141,13 @@ def _greening_history(
 
 def _demo_commune() -> Unit:
     # A deterministic, ordinary commune (not a ward) of the demo province.
-    return (
+    commune = (
         Unit.objects.filter(province__code=DEMO_COMMUNE_PROVINCE, division_type=DivisionType.XA)
         .order_by("code")
         .first()
     )
+    assert commune is not None, "the units are loaded first (manage.py load_units)"
+    return commune
 
 
 def _ensure_accounts(root: Unit, commune: Unit, report: SeedReport) -> dict[str, User]:
@@ -251,7 +253,7 @@ def _ensure_central(root: Unit, author: User, today: datetime.date) -> Central:
 
 
 def _ensure_document(
-    root: Unit, spec: dict, document_type: str, implements: Plan | None = None
+    root: Unit, spec: cat.Document, document_type: str, implements: Plan | None = None
 ) -> tuple[Plan, bool]:
     return Plan.objects.get_or_create(
         issuing_unit=root,
@@ -414,7 +416,7 @@ def _seed_province(
     authors: dict[int, User] = {}
     coordinators: dict[int, list[Unit]] = {}
 
-    def add(task: Task, life: Life, author: User, coordinating: list[Unit] = ()) -> Task:
+    def add(task: Task, life: Life, author: User, coordinating: Sequence[Unit] = ()) -> Task:
         task.start_date, task.deadline = life.start, life.deadline
         task.phase = (
             phases[0]
@@ -454,6 +456,7 @@ def _seed_province(
     number = 0
     for central_task in central.cascading_tasks:
         number += 1
+        assert central_task.task_group is not None  # every central task is in a group of Plan 02
         province_task(
             number,
             central_task.task_group.number,
@@ -688,7 +691,7 @@ def _write_tasks(
         else:  # only its creation: the unit's own when the unit created it
             task.last_own_update_at = task.created_at if task.created_by is reporter else None
     # Parents first: a child in the same batch needs its parent's id.
-    created_ids = set()
+    created_ids: set[int] = set()
     pending = list(tasks)
     while pending:
         ready = [t for t in pending if t.parent is None or t.parent.pk is not None]
@@ -718,12 +721,17 @@ def _write_tasks(
                 progress_after=0,
             )
         )
-        status, progress = TaskStatus.NOT_STARTED, 0
+        status: str = TaskStatus.NOT_STARTED
+        progress = 0
         for version, step in enumerate(life.steps, start=2):
             when = task.updated_at if version == task.version else _at(step.day, rng)
+            step_author: User | None = author
+            if step.by_assigner:
+                assert task.parent is not None  # only a copy is withdrawn by whoever assigned it
+                step_author = task.parent.created_by
             update = TaskUpdate(
                 task=task,
-                author=task.parent.created_by if step.by_assigner else author,
+                author=step_author,
                 created_at=when,
                 kind=UpdateKind.WITHDRAWN if step.status == TaskStatus.WITHDRAWN else UpdateKind.PROGRESS,
                 version=version,

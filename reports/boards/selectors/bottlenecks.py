@@ -8,7 +8,7 @@ with its total counted in the same statement.
 import datetime
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Subquery, Value, Window
 
@@ -180,6 +180,8 @@ def last_updates(
     count (otherwise one province cascade makes every commune look active). Today that is
     the newest Task.last_own_update_at, one index probe per unit on (lead unit, last own
     update); a past date asks the recorded updates whose author is a member of the unit."""
+    # One subquery or the other: of tasks today, of recorded updates for a past date.
+    newest: QuerySet[Any, Any]
     if on >= local_today():
         newest = (
             Task.objects.filter(lead_unit=OuterRef("pk"), last_own_update_at__isnull=False)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -46,6 +47,9 @@ from tasks_app.models import (
     UnitKind,
     User,
 )
+
+if TYPE_CHECKING:
+    from tasks_app.selectors.tasks import StatedTask
 
 CENTRAL_USER = "bench.trunguong"
 PROVINCE_USER = "bench.tinh"
@@ -128,7 +132,12 @@ class Command(BaseCommand):
             say(
                 json.dumps(
                     {
-                        name: {key: figures[key] for key in ("p50_ms", "p95_ms", "queries", "bytes")}
+                        name: {
+                            "p50_ms": figures["p50_ms"],
+                            "p95_ms": figures["p95_ms"],
+                            "queries": figures["queries"],
+                            "bytes": figures["bytes"],
+                        }
                         for name, figures in results.items()
                     }
                 )
@@ -241,7 +250,7 @@ def _freshness(target: Target, today: datetime.date, say: Say) -> float:
     return seconds
 
 
-def _task_to_complete(target: Target, today: datetime.date) -> Task:
+def _task_to_complete(target: Target, today: datetime.date) -> "StatedTask":
     """An open task that completing today turns green, so that its commune's rate (the
     share of green tasks) must change: behind schedule or late to start, with the deadline
     still ahead (an overdue task completed today is completed late, green only if the

@@ -110,7 +110,7 @@ def _timed(runs: int, work) -> float:
 
 def _floor(runs: int, on: datetime.date) -> tuple[float, dict]:
     rules = Rules.from_policy(GreeningPolicy.objects.get())
-    params = {
+    params: dict[str, datetime.date | int] = {
         "on": on,
         "grace": on - datetime.timedelta(days=rules.not_started_grace_days),
         "tol": rules.behind_tolerance_pp,

@@ -241,7 +241,10 @@ class _ProductionWhiteNoise:
         self.storage = ManifestStaticFilesStorage(location=location)
 
     def hashed_url(self, name: str) -> str:
-        with open(finders.find(name), "rb") as handle:
+        path = finders.find(name)
+        if path is None:
+            raise FileNotFoundError(name)
+        with open(path, "rb") as handle:
             content = ContentFile(handle.read())
         return self.static_prefix + self.storage.hashed_name(name, content=content)
 

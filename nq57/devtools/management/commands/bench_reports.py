@@ -318,9 +318,14 @@ def _jobs_held() -> Iterator[None]:
 def _say_durations(ids: list[int], say: Say) -> None:
     """Each report's own rendering time, as the report row records it."""
     rows = list(Report.objects.filter(pk__in=ids).select_related("unit").order_by("-duration_ms"))
-    durations = [row.duration_ms / 1000 for row in rows]
-    slowest = ", ".join(f"{row.unit.name} {row.duration_ms / 1000:.1f} s" for row in rows[:3])
+    durations = [_seconds(row) for row in rows]
+    slowest = ", ".join(f"{row.unit.name} {_seconds(row):.1f} s" for row in rows[:3])
     say(
         f"  per report: median {statistics.median(durations):.2f} s, total {sum(durations):.1f} s;"
         f" slowest: {slowest}"
     )
+
+
+def _seconds(report: Report) -> float:
+    assert report.duration_ms is not None, report.pk  # the batch was rendered
+    return report.duration_ms / 1000
