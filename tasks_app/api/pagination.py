@@ -39,13 +39,16 @@ class PagePagination(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request: Request) -> int:
-        return strict_page_size(request, param="page_size", default=100, maximum=MAX_PAGE_SIZE)
+        assert self.page_size and self.max_page_size
+        return strict_page_size(
+            request, param="page_size", default=self.page_size, maximum=self.max_page_size
+        )
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=MAX_PAGE_SIZE)
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
 
 

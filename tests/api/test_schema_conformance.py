@@ -112,6 +112,7 @@ def as_persona(request, settings, monkeypatch, token_for):
     for signal in (request_started, request_finished):  # see _keeping_the_test_connection
         request.addfinalizer(functools.partial(signal.connect, close_old_connections))
 
+    @functools.cache  # one token for all the test's examples (a user may hold only so many)
     def make(user) -> dict[str, str]:
         return {"Authorization": f"Bearer {token_for(user)}"}
 
