@@ -38,6 +38,7 @@ from reports.documents.excel import report_workbook
 from reports.documents.forms import ReportRequestForm
 from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.access import report_request_units, visible_reports
+from tasks_app.api.filters import StrictFilterSet
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.rate_limits import TooManyRequests, current_minute, spend_excel_download
 
@@ -45,7 +46,7 @@ Download = TypeVar("Download", bound=HttpResponseBase)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ReportFilter(django_filters.FilterSet):
+class ReportFilter(StrictFilterSet):
     kind = django_filters.ChoiceFilter(choices=ReportKind.choices, label=_("Kind"))
     unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit (id)"))
     week = django_filters.DateFilter(method="in_week", label=_("Any day of the week (YYYY-MM-DD)"))

@@ -58,7 +58,28 @@ class TrueOrFalseFilter(django_filters.BooleanFilter):
     field_class = _TrueOrFalseField
 
 
-class UnitFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """An empty value for a date, a number or a flag (`?updated_since=`) is a 400 as any
+    other unreadable one, not a filter left out: the client meant to send something."""
+
+    def get_form_class(self) -> type[forms.Form]:
+        base = super().get_form_class()
+
+        class Form(base):  # type: ignore[valid-type,misc]
+            def clean(self) -> dict[str, Any]:
+                cleaned: dict[str, Any] = super().clean()
+                for name, field in self.fields.items():
+                    typed = not isinstance(field, forms.CharField | forms.ChoiceField)
+                    if typed and "invalid" in field.error_messages and self.data.get(name) == "":
+                        self.add_error(
+                            name, forms.ValidationError(field.error_messages["invalid"], code="invalid")
+                        )
+                return cleaned
+
+        return Form
+
+
+class UnitFilter(StrictFilterSet):
     kind = django_filters.ChoiceFilter(choices=UnitKind.choices, label=_("Kind"))
     province = IdFilter(field_name="province_id", label=_("Province (id)"))
     parent = IdFilter(field_name="parent_id", label=_("Parent unit (id)"))
@@ -76,7 +97,7 @@ class UnitFilter(django_filters.FilterSet):
         return queryset.filter(search_name__matches=value) if value.strip() else queryset
 
 
-class PlanFilter(django_filters.FilterSet):
+class PlanFilter(StrictFilterSet):
     issuing_unit = IdFilter(field_name="issuing_unit_id", label=_("Issuing unit (id)"))
     is_active = TrueOrFalseFilter(label=_("Active"))
 
@@ -85,7 +106,7 @@ class PlanFilter(django_filters.FilterSet):
         fields = ["issuing_unit", "document_type", "is_active"]
 
 
-class TaskFilter(django_filters.FilterSet):
+class TaskFilter(StrictFilterSet):
     """The filters of "My tasks" (tasks_app/forms/filters.py), plus what a sync needs.
 
     A plan or task group includes the plans and groups that implement it, as on the page
