@@ -50,6 +50,12 @@ class FeedPagination(PagePagination):
 class FeedDateForm(forms.Form):
     date = DayField(required=False)
 
+    def clean_date(self) -> datetime.date | None:
+        # `?date=` with nothing after it is a mistake, not a request for the latest day.
+        if self.data.get("date") == "":
+            raise forms.ValidationError(self.fields["date"].error_messages["invalid"], code="invalid")
+        return self.cleaned_data["date"]
+
 
 def latest_finished_day() -> datetime.date:
     """The last day before today that has figures (the nightly run closes a day after
@@ -115,7 +121,7 @@ class DailyFeedView(ErrorsAsJson, GenericAPIView):
         },
     )
     def get(self, request: Request) -> Response | HttpResponse:
-        form = FeedDateForm({"date": request.query_params.get("date", "")})
+        form = FeedDateForm({"date": request.query_params["date"]} if "date" in request.query_params else {})
         if not form.is_valid():
             raise form_errors(form)
         on = form.cleaned_data["date"] or latest_finished_day()

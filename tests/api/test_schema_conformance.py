@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 from schemathesis.config import SchemathesisConfig
 
+from tasks_app.models import Evidence
 from tests.api.world import Places, make_objects
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +121,13 @@ def as_persona(request, settings, monkeypatch, token_for):
 
 
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+# Where a parameter's ids are found when no list above it holds them: a task's files are
+# listed in its history, not at /tasks/{id}/evidence/.
+FIND = {
+    "evidence_id": lambda values: Evidence.objects.filter(update__task=values["id"]).values_list(
+        "pk", flat=True
+    )[0],
+}
 
 
 def _visible_path_parameters(path: str, headers: dict[str, str]) -> dict[str, Any] | None:
@@ -129,6 +137,9 @@ def _visible_path_parameters(path: str, headers: dict[str, str]) -> dict[str, An
     client.credentials(HTTP_AUTHORIZATION=headers["Authorization"])
     values: dict[str, Any] = {}
     for match in PATH_PARAMETER.finditer(path):
+        if match.group(1) in FIND:
+            values[match.group(1)] = FIND[match.group(1)](values)
+            continue
         above = path[: match.start()].format(**values)
         listed = client.get(above).json()
         rows = listed.get("results", []) if isinstance(listed, dict) else listed

@@ -10,26 +10,34 @@ Places:
 
 A kind has an object only in the places where one makes sense (no plan is issued by a
 commune: the home plan is Nghệ An's). To add a kind (a report, a task's update...), add
-it to `make_objects` in the places where it exists.
+it to `make_objects` in the places where it exists. Every task has one update with one
+evidence file; reports are ready, with a (tiny) PDF.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
 from django.db.models import Model
+from django.utils import timezone
 
+from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.models import (
     CommitteeMember,
     CommitteeRole,
+    Evidence,
     Plan,
     PlanPhase,
     SteeringCommittee,
     Task,
     TaskGroup,
     TaskStatus,
+    TaskUpdate,
     Unit,
     UnitKind,
 )
+from tests.evidence_samples import PDF
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,11 @@ def make_objects(places: Places) -> Objects:
         "neighbour": _task(plans["home"], places.neighbour, "NA-2"),
         "far": _task(plans["far"], places.far, "QT-1"),
     }
+    reports = {
+        "home": _report(ReportKind.COMMUNE_SUMMARY, places.home),
+        "province": _report(ReportKind.PROVINCE_WEEKLY, places.province),
+        "far": _report(ReportKind.PROVINCE_WEEKLY, places.far_province),
+    }
     return {
         "unit": {
             "home": places.home,
@@ -107,6 +120,8 @@ def make_objects(places: Places) -> Objects:
         "task-group": dict(groups),
         "committee": dict(committees),
         "task": dict(tasks),
+        "evidence": {place: _evidence(task) for place, task in tasks.items()},
+        "report": dict(reports),
     }
 
 
@@ -147,3 +162,29 @@ def _task(plan: Plan, unit: Unit, code: str) -> Task:
         status=TaskStatus.IN_PROGRESS,
         progress=40,
     )
+
+
+def _evidence(task: Task) -> Evidence:
+    update = TaskUpdate.for_creation(task, author=None, note="Biên bản")
+    update.save()
+    evidence = Evidence(
+        update=update,
+        original_name="bien-ban.pdf",
+        size=len(PDF),
+        content_type="application/pdf",
+        sha256=hashlib.sha256(PDF).hexdigest(),
+    )
+    evidence.file.save("bien-ban.pdf", ContentFile(PDF), save=False)
+    evidence.save()
+    return evidence
+
+
+def _report(kind: str, unit: Unit) -> Report:
+    """A finished weekly report, ready to download (the rendering has its own tests)."""
+    week = Week.last_finished()
+    report = Report.objects.create(kind=kind, unit=unit, period_start=week.start)
+    report.size, report.pages, report.sha256 = len(PDF), 1, hashlib.sha256(PDF).hexdigest()
+    report.file.save(f"matrix-{unit.code}.pdf", ContentFile(PDF), save=False)
+    report.status, report.generated_at, report.figures_on = ReportStatus.READY, timezone.now(), week.end
+    report.save()
+    return report

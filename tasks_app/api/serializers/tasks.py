@@ -189,6 +189,8 @@ class TaskUpdateSerializer(serializers.ModelSerializer):
     author = AuthorSerializer(read_only=True, allow_null=True)
     changes = serializers.DictField(child=serializers.ListField(), read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
+    # Blank on the first row of a history (the task's creation): there was no status before.
+    status_before = serializers.ChoiceField(choices=TaskStatus.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = TaskUpdate

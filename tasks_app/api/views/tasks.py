@@ -329,7 +329,8 @@ class EvidenceDownloadView(APIView):
     @extend_schema(
         summary=gettext_lazy("Download an evidence file"),
         description=gettext_lazy("The file as an attachment, of the type its content was checked to be."),
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        # Any of the accepted evidence types (PDF, images, office documents), as it was checked.
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, pk: int, evidence_id: int) -> FileResponse:
         task, _access = get_task_for_user(self.request.user, pk)
