@@ -12,7 +12,7 @@ How a cell's outcome is decided (`expected`), in the order the API decides it:
 3. a public route (the schema, its documentation page): 200 to GET, else 405;
 4. no credentials: 401;
 5. a feed token on a route that does not serve the feed: 403;
-6. a read-only token writing: 403;
+6. a read-only token (a feed token is one) writing: 403;
 7. a method the route does not answer: 405;
 8. an object the persona may not see: 404, as if it did not exist;
 9. a write on an object the persona sees but may not change: 403;
@@ -52,6 +52,7 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from tasks_app.actions.tokens import IssuedToken, token_create, token_revoke
+from tasks_app.api.concurrency import task_etag
 from tasks_app.models import ApiToken, ApiTokenPurpose, Membership, Role, User
 from tests.api.world import Objects, Places, make_objects
 
@@ -114,6 +115,28 @@ BY_PLAN = {"home": HOME | PROVINCE | NATIONWIDE, "far": FAR | NATIONWIDE, "centr
 # A steering committee is seen with its unit, and the central one by everyone with a unit.
 BY_COMMITTEE = {key: BY_UNIT[key] for key in ("home", "neighbour", "far")} | {"central": WITH_A_UNIT}
 
+# A task is seen with its lead unit (tests/api/world.py has none at the centre).
+BY_TASK = {key: BY_UNIT[key] for key in ("home", "neighbour", "far")}
+# A weekly report is seen with its unit; a province's, by its province's people only.
+BY_REPORT = {"home": HOME | PROVINCE | NATIONWIDE, "province": PROVINCE | NATIONWIDE, "far": NATIONWIDE}
+# Who may post an update on a task, as the web form allows.
+UPDATE_TASK = {"home": frozenset({"xa_officer"}), "far": frozenset({"outsider"})}
+# Who may ask for a unit's report, as the archive page allows.
+ASK_FOR_REPORT = {"home": HOME | PROVINCE, "province": PROVINCE | NATIONWIDE, "far": NATIONWIDE}
+
+
+def an_update(task: Any) -> dict[str, Any]:
+    return {
+        "data": {"status": "in_progress", "progress": 50, "note": "Đã số hóa thêm 200 hồ sơ"},
+        "format": "json",
+        "HTTP_IF_MATCH": task_etag(task),
+    }
+
+
+def a_report_request(report: Any) -> dict[str, Any]:
+    return {"data": {"unit": report.unit_id, "week": report.period_start.isoformat()}, "format": "json"}
+
+
 # --- Routes ------------------------------------------------------------------------------
 
 
@@ -152,6 +175,8 @@ class Route:
     feed: bool = False  # opens to feed tokens
     # For a list: the query that narrows it to one object (else its first page is read).
     narrow: Callable[[Any], dict[str, Any]] | None = None
+    # For a list: the key of a row's id.
+    row_id: str = "id"
     # For an object route: the URL's parameters for one object.
     params: Callable[[Any], dict[str, Any]] = lambda obj: {"pk": obj.pk}
     # (method, persona, place) -> status, where the rules are knowingly not followed.
@@ -179,6 +204,44 @@ ROUTES = [
     Route("task-groups/{pk}/", {"GET": READ}, "task-group", BY_PLAN),
     Route("committees/", {"GET": READ}, "committee", BY_COMMITTEE),
     Route("committees/{pk}/", {"GET": READ}, "committee", BY_COMMITTEE),
+    Route("tasks/", {"GET": READ}, "task", BY_TASK, narrow=lambda task: {"unit": task.lead_unit_id}),
+    Route("tasks/{pk}/", {"GET": READ}, "task", BY_TASK),
+    Route(
+        "tasks/{pk}/updates/",
+        {"GET": READ, "POST": Allow(201, by=UPDATE_TASK, request=an_update)},
+        "task",
+        BY_TASK,
+    ),
+    Route(
+        "tasks/{pk}/evidence/{evidence_id}/",
+        {"GET": READ},
+        "evidence",
+        BY_TASK,
+        params=lambda evidence: {"pk": evidence.update.task_id, "evidence_id": evidence.pk},
+    ),
+    Route("units/{pk}/greening/", {"GET": READ}, "unit", BY_UNIT),
+    Route("units/{pk}/greening/history/", {"GET": READ}, "unit", BY_UNIT),
+    Route("units/{pk}/greening/why/", {"GET": READ}, "unit", BY_UNIT),
+    Route("units/{pk}/greening/ranking/", {"GET": READ}, "unit", BY_UNIT),
+    Route(
+        "feed/daily/",
+        {"GET": READ},
+        "unit",
+        BY_UNIT,
+        feed=True,
+        narrow=lambda unit: {"page_size": 5000},
+        row_id="unit_id",
+    ),
+    Route(
+        "reports/",
+        {"GET": READ, "POST": Allow(200, by=ASK_FOR_REPORT, refused=400, request=a_report_request)},
+        "report",
+        BY_REPORT,
+        narrow=lambda report: {"unit": report.unit_id},
+    ),
+    Route("reports/{pk}/", {"GET": READ}, "report", BY_REPORT),
+    Route("reports/{pk}/pdf/", {"GET": READ}, "report", BY_REPORT),
+    Route("reports/{pk}/xlsx/", {"GET": READ}, "report", BY_REPORT),
     Route("schema/", {"GET": READ}, public=True),
     Route("docs/", {"GET": READ}, public=True),
 ]
@@ -292,7 +355,7 @@ def expected(route: Route, method: str, persona: Persona, place: str | None) -> 
         return 401
     if persona.credential == "feed" and not route.feed:
         return 403
-    if persona.credential == "read_only" and unsafe:
+    if persona.credential in ("read_only", "feed") and unsafe:  # a feed token is read-only
         return 403
     rule = route.methods.get(method)
     if rule is None:
@@ -434,7 +497,7 @@ def test_cell(world, route, method, persona, place):
     elif obj is not None and method == "GET" and not route.on_one_object:
         listed = response.json()
         rows = listed["results"] if isinstance(listed, dict) else listed
-        shown = obj.pk in {row["id"] for row in rows}
+        shown = obj.pk in {row[route.row_id] for row in rows}
         assert shown == _sees(route, persona, place), (
             f"{url} as {persona.name}: the {place} {route.kind} is {'' if shown else 'not '}listed"
         )
