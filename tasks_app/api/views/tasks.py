@@ -102,24 +102,6 @@ def _with_colours(tasks: list[Any], rules: Rules) -> list[Any]:
     return tasks
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary=gettext_lazy("Tasks"),
-        description=gettext_lazy(
-            "The tasks the user may see, with the filters of “My tasks”, oldest change first. For an "
-            "incremental sync, send `updated_since` and follow the `next` links."
-        ),
-    ),
-    retrieve=extend_schema(
-        summary=gettext_lazy("One task"),
-        description=gettext_lazy(
-            "Every “6 rõ” field, the colour and its reason, the parent task and the copies given to "
-            "other units. The ETag header is the task's version: send it in If-Match to update."
-        ),
-        parameters=[IF_NONE_MATCH],
-        responses={200: TaskDetailSerializer, 304: OpenApiResponse(description=gettext_lazy("Not changed."))},
-    ),
-)
 class _DetailExtras(TypedDict):
     """What the detail view adds to the task it reads, for TaskDetailSerializer."""
 
@@ -143,6 +125,24 @@ if TYPE_CHECKING:
     ParentRow = WithAnnotations[Task, _ParentExtras]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("Tasks"),
+        description=gettext_lazy(
+            "The tasks the user may see, with the filters of “My tasks”, oldest change first. For an "
+            "incremental sync, send `updated_since` and follow the `next` links."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("One task"),
+        description=gettext_lazy(
+            "Every “6 rõ” field, the colour and its reason, the parent task and the copies given to "
+            "other units. The ETag header is the task's version: send it in If-Match to update."
+        ),
+        parameters=[IF_NONE_MATCH],
+        responses={200: TaskDetailSerializer, 304: OpenApiResponse(description=gettext_lazy("Not changed."))},
+    ),
+)
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     request: AuthenticatedRequest  # type: ignore[assignment]  # behind IsAuthenticated
     serializer_class = TaskSerializer
