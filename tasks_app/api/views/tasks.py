@@ -6,7 +6,7 @@ action (task_change), behind If-Match and, when sent, an Idempotency-Key."""
 
 import copy
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Prefetch, QuerySet
@@ -102,6 +102,29 @@ def _with_colours(tasks: list[Any], rules: Rules) -> list[Any]:
     return tasks
 
 
+class _DetailExtras(TypedDict):
+    """What the detail view adds to the task it reads, for TaskDetailSerializer."""
+
+    greening_state: str
+    colour_reason: dict[str, Any]
+    coordinating_list: list[Unit]
+    etag: str
+    parent_brief: Task | None
+    children_list: list[Any]
+    children_hidden: bool
+
+
+class _ParentExtras(TypedDict):
+    may_open: bool
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    TaskDetailRow = WithAnnotations[Task, _DetailExtras]
+    ParentRow = WithAnnotations[Task, _ParentExtras]
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=gettext_lazy("Tasks"),
@@ -150,9 +173,12 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if etag_matches(request.headers.get("If-None-Match"), found):
             return Response(status=304, headers=headers)
-        task = Task.objects.select_related(
-            "plan", "task_group", "lead_unit", "responsible_user", "parent__lead_unit"
-        ).get(pk=found.pk)
+        task = cast(
+            "TaskDetailRow",
+            Task.objects.select_related(
+                "plan", "task_group", "lead_unit", "responsible_user", "parent__lead_unit"
+            ).get(pk=found.pk),
+        )
         today, rules = local_today(), current_rules()
         reason = task_colour_reason(task, on=today, rules=rules)
         task.greening_state = reason.state
@@ -162,7 +188,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         task.etag = etag
         task.parent_brief = task.parent
         if task.parent is not None:
-            task.parent.may_open = task_access(user, task.parent) != TaskAccess.NONE
+            cast("ParentRow", task.parent).may_open = task_access(user, task.parent) != TaskAccess.NONE
         task.children_list, task.children_hidden = [], False
         if may_see_task_history(grant.access):
             copies = task.children.all()
