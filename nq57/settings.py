@@ -414,6 +414,22 @@ SPECTACULAR_SETTINGS = {
         "tasks and their updates, evidence, greening figures and reports. See docs/api.md."
     ),
     "VERSION": "1.0.0",
+    # Tag names are the paths' first segment (stable, for programs); their descriptions are for people.
+    "TAGS": [
+        {
+            "name": "units",
+            "description": _(
+                "Units: the centre, ministries, provinces and communes, and their greening figures"
+            ),
+        },
+        {"name": "plans", "description": _("Plans: the assigning documents")},
+        {"name": "phases", "description": _("Phases of the plans")},
+        {"name": "task-groups", "description": _("Task groups of the plans")},
+        {"name": "committees", "description": _("Steering committees")},
+        {"name": "tasks", "description": _("Tasks, their updates and evidence")},
+        {"name": "reports", "description": _("Weekly reports (PDF and Excel)")},
+        {"name": "feed", "description": _("The daily feed for the data-sharing platforms")},
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,

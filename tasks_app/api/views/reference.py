@@ -2,6 +2,7 @@
 Each list holds what the user may see (tasks_app/access.py); anything else answers 404."""
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
@@ -23,8 +24,8 @@ class _ScopedViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Units", description="The units the user may see, in Vietnamese order."),
-    retrieve=extend_schema(summary="One unit"),
+    list=extend_schema(summary=_("Units"), description=_("The units the user may see, in Vietnamese order.")),
+    retrieve=extend_schema(summary=_("One unit")),
 )
 class UnitViewSet(_ScopedViewSet):
     serializer_class = UnitSerializer
@@ -36,9 +37,9 @@ class UnitViewSet(_ScopedViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Plans", description="Assigning documents, with their phases and task groups."
+        summary=_("Plans"), description=_("Assigning documents, with their phases and task groups.")
     ),
-    retrieve=extend_schema(summary="One plan"),
+    retrieve=extend_schema(summary=_("One plan")),
 )
 class PlanViewSet(_ScopedViewSet):
     serializer_class = PlanSerializer
@@ -56,7 +57,9 @@ class PlanViewSet(_ScopedViewSet):
         )
 
 
-@extend_schema_view(list=extend_schema(summary="Plan phases"), retrieve=extend_schema(summary="One phase"))
+@extend_schema_view(
+    list=extend_schema(summary=_("Plan phases")), retrieve=extend_schema(summary=_("One phase"))
+)
 class PlanPhaseViewSet(_ScopedViewSet):
     serializer_class = PlanPhaseSerializer
     filterset_fields = ["plan"]
@@ -66,7 +69,7 @@ class PlanPhaseViewSet(_ScopedViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Task groups"), retrieve=extend_schema(summary="One task group")
+    list=extend_schema(summary=_("Task groups")), retrieve=extend_schema(summary=_("One task group"))
 )
 class TaskGroupViewSet(_ScopedViewSet):
     serializer_class = TaskGroupSerializer
@@ -77,8 +80,8 @@ class TaskGroupViewSet(_ScopedViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Steering committees"),
-    retrieve=extend_schema(summary="One steering committee"),
+    list=extend_schema(summary=_("Steering committees")),
+    retrieve=extend_schema(summary=_("One steering committee")),
 )
 class SteeringCommitteeViewSet(_ScopedViewSet):
     serializer_class = SteeringCommitteeSerializer
