@@ -19,6 +19,7 @@ trivial and healthz, with over_budget naming the figures that miss their budget.
 
 import contextlib
 import datetime
+import gc
 import json
 import math
 import statistics
@@ -184,10 +185,13 @@ def _caller(username: str, unit: Unit, role: Role) -> Caller:
     return Caller(user=user, token=issued.token, secret=issued.secret)
 
 
-def _fresh_rate_counts(caller: Caller | None) -> None:
-    """Forget the requests the caller made so far, so that one figure's requests are not
-    throttled for the earlier ones' sake: the counts live in the shared cache, where an
-    earlier run's token of the same id may have left some too."""
+def _before_figure(caller: Caller | None) -> None:
+    """Before a figure: forget the requests the caller made so far, so that one figure's
+    requests are not throttled for the earlier ones' sake (the counts live in the shared
+    cache, where an earlier run's token of the same id may have left some too); and collect
+    the garbage of the set-up (the dataset build leaves cycles a serving worker would not
+    have), so that the collector's pass on it does not land on a timed request."""
+    gc.collect()
     if caller is None:
         return
     keys = [
@@ -199,7 +203,7 @@ def _fresh_rate_counts(caller: Caller | None) -> None:
 
 
 def _measured(page: Page, runs: int, caller: Caller | None) -> Figures:
-    _fresh_rate_counts(caller)
+    _before_figure(caller)
     return measure(page, runs)
 
 
@@ -237,7 +241,7 @@ def _local(url: str | None) -> str | None:
 def _tasks_page(officer: Caller, runs: int, say: Say) -> dict:
     """Page 1 of the officer's tasks, then page 2 from its `next` link: the same queries."""
     path = f"/api/v1/tasks/?page_size={TASKS_PAGE_SIZE}"
-    _fresh_rate_counts(officer)
+    _before_figure(officer)
     first = get_ok(client_for(None), path, "tasks_page_province", officer.headers).json()
     second_path = _local(first.get("next"))
     if second_path is None:
@@ -276,7 +280,7 @@ def _sync(officer: Caller, province: Unit, changed: int, page_size: int, say: Sa
     say(f"sync_changed: GET {path}, following `next` to the end")
     pulls = []
     for _ in range(SYNC_PULLS):
-        _fresh_rate_counts(officer)
+        _before_figure(officer)
         pull = _pull(officer, path)
         if sorted(pull.task_ids) != marked:
             raise CommandError(
@@ -355,7 +359,7 @@ def _task_update(province: Unit, runs: int, say: Say) -> dict:
     commune, plan = _update_plan(province, runs + 1)
     officer = _caller(COMMUNE_USER, commune, Role.COMMUNE_OFFICER)
     client = client_for(None)
-    _fresh_rate_counts(officer)
+    _before_figure(officer)
     etags: dict[int, str] = {}
     progress: dict[int, int] = {}
     for pk in dict.fromkeys(plan):  # a fresh read of each task gives its ETag, as a client's would
