@@ -57,7 +57,8 @@ class SyncCursorPagination(BasePagination):
     from its last cursor, and a pull with `updated_since` sees every later change once.
 
     The cursor is the last row's (updated_at, id), and the next page is the rows after it:
-    `updated_at > t OR (updated_at = t AND id > i)`, read from the (updated_at, id) index.
+    `updated_at >= t AND (updated_at > t OR (updated_at = t AND id > i))`, read from the
+    (updated_at, id) index from the cursor on.
     DRF's own CursorPagination keeps only updated_at and skips ties with an OFFSET, which
     a cascade that touched thousands of tasks in one instant would turn into long scans."""
 
@@ -73,7 +74,10 @@ class SyncCursorPagination(BasePagination):
         position = self._decode(request.query_params.get(self.cursor_query_param))
         if position is not None:
             at, pk = position
-            queryset = queryset.filter(Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=pk))
+            # `updated_at >= t` besides: the index scan starts at the cursor and passes over
+            # only the tie's rows already sent. The OR alone bounds nothing, and each page
+            # would read every row before the cursor again (all of a full pull's earlier pages).
+            queryset = queryset.filter(Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=pk), updated_at__gte=at)
         rows = list(queryset.order_by("updated_at", "pk")[: self.size + 1])
         self.has_next = len(rows) > self.size
         rows = rows[: self.size]

@@ -163,8 +163,11 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         tasks = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(tasks)
         assert page is not None  # the cursor always pages
-        rows = self.get_serializer(_with_colours(page, self.rules), many=True)
-        return self.get_paginated_response(rows.data)
+        # The page is given to the serializer's to_representation, not as its instance: the
+        # list serializer passes its instance to its child, the two refer to each other, and
+        # the page would live on until the cyclic garbage collector's next (slow) pass.
+        rows = self.get_serializer(many=True).to_representation(_with_colours(page, self.rules))
+        return self.get_paginated_response(rows)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = self.request.user
