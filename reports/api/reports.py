@@ -38,6 +38,7 @@ from reports.documents.excel import report_workbook
 from reports.documents.forms import ReportRequestForm
 from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.access import report_request_units, visible_reports
+from tasks_app.api.concurrency import IDEMPOTENCY_KEY, idempotent
 from tasks_app.api.filters import StrictFilterSet
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.rate_limits import TooManyRequests, current_minute, spend_excel_download
@@ -94,11 +95,17 @@ NOT_READY = OpenApiResponse(ErrorResponse409Serializer, description=_("The repor
             "few renders a minute (429 with Retry-After)."
         ),
         request=ReportRequestSerializer,
+        parameters=[IDEMPOTENCY_KEY],
         responses={200: ReportSerializer, 202: ReportSerializer},
     ),
 )
 @documents_errors(
-    {"unit": ["required", "invalid_choice"], "week": ["required", "invalid_choice"]}, actions=["create"]
+    {
+        "unit": ["required", "invalid_choice"],
+        "week": ["required", "invalid_choice"],
+        "Idempotency-Key": ["invalid"],
+    },
+    actions=["create"],
 )
 class ReportViewSet(
     ErrorsAsJson,
@@ -110,11 +117,16 @@ class ReportViewSet(
     request: AuthenticatedRequest  # type: ignore[assignment]  # behind IsAuthenticated
     serializer_class = ReportSerializer
     filterset_class = ReportFilter
+    write_error_statuses = ("422",)  # an Idempotency-Key reused with another request
 
     def get_queryset(self) -> QuerySet[Report]:
         return visible_reports(self.request.user).order_by("-period_start", "kind", "unit__code", "pk")
 
     def create(self, request: Request, *args, **kwargs) -> Response:
+        # With an Idempotency-Key, a retry gets the first answer (tasks_app/api/concurrency.py).
+        return idempotent(request, self.request.user, lambda: self._ask(request))
+
+    def _ask(self, request: Request) -> Response:
         user = self.request.user
         sent = request.data if isinstance(request.data, Mapping) else {}
         data = {"unit": sent.get("unit", ""), "week": _monday(sent.get("week", ""))}

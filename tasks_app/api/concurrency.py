@@ -16,7 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -88,6 +91,17 @@ def expected_version(request: Request, task: Task) -> int:
 
 
 # --- Idempotency-Key ----------------------------------------------------------------------
+
+# The header as the schema documents it, for every POST that honours it.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=gettext_lazy(
+        "A key of the client's choosing (a UUID): sent again with the same request, it gets the first "
+        "answer and nothing is written twice."
+    ),
+)
 
 
 def request_digest(request: Request) -> str:

@@ -172,6 +172,31 @@ def test_asking_queues_once_and_asking_again_answers_the_same_report(
     assert no_jobs.call_count == 1
 
 
+def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_request(
+    client_as, tinh_officer, nghe_an, commune, no_jobs
+):
+    api = client_as(tinh_officer)
+    ask = {"unit": nghe_an.pk, "week": WEEK.start.isoformat()}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        first = api.post("/api/v1/reports/", ask, format="json", HTTP_IDEMPOTENCY_KEY="bao-cao-tuan-48")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        retry = api.post("/api/v1/reports/", ask, format="json", HTTP_IDEMPOTENCY_KEY="bao-cao-tuan-48")
+    # The retry gets the first answer (202, queued), not "asked already" (200).
+    assert (first.status_code, retry.status_code) == (202, 202)
+    assert retry.json() == first.json() and retry["Idempotent-Replayed"] == "true"
+    assert Report.objects.count() == 1 and no_jobs.call_count == 1
+    other = api.post(
+        "/api/v1/reports/",
+        {"unit": commune.pk, "week": WEEK.start.isoformat()},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="bao-cao-tuan-48",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["code"] == "idempotency_key_reused"
+    assert Report.objects.count() == 1
+
+
 def test_another_provinces_unit_or_an_unfinished_week_is_refused(
     client_as, tinh_officer, far_commune, nghe_an, no_jobs
 ):

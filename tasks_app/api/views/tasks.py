@@ -39,6 +39,7 @@ from tasks_app.access import (
 from tasks_app.actions.evidence import evidence_store
 from tasks_app.actions.tasks import StaleTaskVersion, task_change
 from tasks_app.api.concurrency import (
+    IDEMPOTENCY_KEY,
     etag_for,
     etag_matches,
     expected_version,
@@ -83,15 +84,6 @@ IF_NONE_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     description=gettext_lazy("An ETag from an earlier read: 304 when the task has not changed since."),
-)
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description=gettext_lazy(
-        "A key of the client's choosing (a UUID): sent again with the same request, it gets the first "
-        "answer and nothing is written twice."
-    ),
 )
 
 
