@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from tasks_app.clock import LOCAL_TZ
 from tasks_app.models import Plan, TaskGroup, TaskStatus, TaskUpdate, Unit, UnitKind
@@ -193,7 +194,22 @@ def _write_tasks(rows: Iterator[tuple]) -> None:
         else:
             marks = ", ".join(["%s"] * len(TASK_COLUMNS))
             for chunk in _chunks(rows, 20_000):
-                cursor.executemany(f"INSERT INTO tasks_app_task ({columns}) VALUES ({marks})", chunk)
+                cursor.executemany(
+                    f"INSERT INTO tasks_app_task ({columns}) VALUES ({marks})",
+                    [_sqlite_row(row) for row in chunk],
+                )
+
+
+def _sqlite_row(row: tuple) -> tuple:
+    """Times as Django stores them in SQLite: naive UTC text. sqlite3 alone would write an
+    aware time as local text with its offset ("… 16:00:00+07:00"), which sorts and compares
+    as text against Django's "… 09:01:00" and puts 16:00 after 16:01."""
+    return tuple(
+        timezone.make_naive(value, datetime.UTC)
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value)
+        else value
+        for value in row
+    )
 
 
 def _csv_row(row: tuple) -> tuple:
