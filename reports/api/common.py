@@ -5,11 +5,9 @@ the API's one error shape, and renderers for files that still answer errors as J
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django import forms
 from django.http import Http404
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
-from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +16,7 @@ from rest_framework.views import APIView
 from reports.boards.forms import BoardFilterForm
 from reports.boards.selectors.figures import BoardFilters, board_groups, board_plans, figure_days
 from tasks_app.access import may_view_unit
-from tasks_app.api.errors import ApiError
+from tasks_app.api.errors import ApiError, form_errors
 from tasks_app.api.schema import ApiAutoSchema
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.models import Unit
@@ -44,18 +42,6 @@ def visible_unit(request: AuthenticatedRequest, pk: int) -> Unit:
     if unit is None or not may_view_unit(request.user, unit):
         raise Http404
     return unit
-
-
-def form_errors(form: forms.Form) -> ValidationError:
-    """A Django form's errors as the API's 400: one entry per field and message, with the
-    form's own codes and (translated) words."""
-    detail: dict[str, list] = {}
-    for field, errors in form.errors.as_data().items():
-        name = "non_field_errors" if field == "__all__" else field
-        for error in errors:
-            for message in error.messages:
-                detail.setdefault(name, []).append(ErrorDetail(message, code=error.code or "invalid"))
-    return ValidationError(detail)
 
 
 # The error codes each query's form can answer, for the schema (drf-standardized-errors

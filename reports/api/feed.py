@@ -19,9 +19,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reports.api.common import CsvRenderer, ErrorsAsJson, documents_errors, form_errors
+from reports.api.common import CsvRenderer, ErrorsAsJson, documents_errors
 from reports.api.serializers import FeedPageSerializer
 from tasks_app.access import visible_units
+from tasks_app.api.errors import form_errors
 from tasks_app.api.pagination import PagePagination
 from tasks_app.clock import local_today
 from tasks_app.http import AuthenticatedRequest

@@ -19,7 +19,6 @@ from reports.api.common import (
     BOARD_FILTER_ERRORS,
     board_filters,
     documents_errors,
-    form_errors,
     scope_data,
     visible_unit,
 )
@@ -32,13 +31,13 @@ from reports.api.serializers import (
 from reports.boards.selectors.figures import BoardFilters, figures_date, figures_of, snapshot_of
 from reports.boards.selectors.reasons import unit_reason, unit_reason_short
 from tasks_app.access import visible_units
+from tasks_app.api.errors import form_errors
 from tasks_app.greening.rollup import SHARE_CHILD_KIND
-from tasks_app.greening.rules import Rules
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.models import GreeningSnapshot, TaskState, Unit
 from tasks_app.models.greening import snapshot_colour, snapshot_colour_label
 from tasks_app.params import DayField
-from tasks_app.selectors.greening import current_policy, explain_unit_colour
+from tasks_app.selectors.greening import current_rules, explain_unit_colour
 
 HISTORY_MAX_DAYS = 366
 HISTORY_DEFAULT_DAYS = 30
@@ -61,6 +60,13 @@ DATE = OpenApiParameter(
 
 class _UnitView(APIView):
     request: AuthenticatedRequest  # type: ignore[assignment]  # behind IsAuthenticated
+
+    def unit_on_date(self, request: Request, pk: int) -> tuple[Unit, BoardFilters, datetime.date]:
+        """The unit (404 outside the user's boards), the board's filters checked by its
+        form, and the date of the figures: the one asked for, or the latest."""
+        unit = visible_unit(self.request, pk)
+        filters = board_filters(request, unit)
+        return unit, filters, figures_date(unit, filters.on)
 
 
 def _counts(snapshot: GreeningSnapshot | None, prefix: str) -> dict[str, int]:
@@ -108,9 +114,7 @@ class UnitGreeningView(_UnitView):
         responses=GreeningFiguresSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        unit = visible_unit(self.request, pk)
-        filters = board_filters(request, unit)
-        on = figures_date(unit, filters.on)
+        unit, filters, on = self.unit_on_date(request, pk)
         snapshot = snapshot_of(unit, on=on, scope=filters.scope)
         return Response(GreeningFiguresSerializer(figures_data(unit, snapshot, on=on, filters=filters)).data)
 
@@ -222,10 +226,8 @@ class UnitGreeningWhyView(_UnitView):
         responses=GreeningWhySerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        unit = visible_unit(self.request, pk)
-        filters = board_filters(request, unit)
-        on = figures_date(unit, filters.on)
-        rules = Rules.from_policy(current_policy())
+        unit, filters, on = self.unit_on_date(request, pk)
+        rules = current_rules()
         snapshot = snapshot_of(unit, on=on, scope=filters.scope)
         explanation = explain_unit_colour(
             unit=unit, on=on, scope=filters.scope, limit=WHY_TASKS, rules=rules, with_child_units=False
@@ -260,9 +262,7 @@ class UnitGreeningRankingView(_UnitView):
         responses=GreeningRankingSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
-        unit = visible_unit(self.request, pk)
-        filters = board_filters(request, unit)
-        on = figures_date(unit, filters.on)
+        unit, filters, on = self.unit_on_date(request, pk)
         child_kind = SHARE_CHILD_KIND.get(unit.kind)
         children = (
             list(

@@ -29,7 +29,6 @@ from reports.api.common import (
     TooManyRequestsError,
     XlsxRenderer,
     documents_errors,
-    form_errors,
 )
 from reports.api.serializers import ErrorResponse409Serializer, ReportRequestSerializer, ReportSerializer
 from reports.documents.actions import report_request
@@ -39,6 +38,7 @@ from reports.documents.forms import ReportRequestForm
 from reports.models import Report, ReportKind, ReportStatus, Week
 from tasks_app.access import report_request_units, visible_reports
 from tasks_app.api.concurrency import IDEMPOTENCY_KEY, idempotent
+from tasks_app.api.errors import form_errors
 from tasks_app.api.filters import StrictFilterSet
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.rate_limits import TooManyRequests, current_minute, spend_excel_download

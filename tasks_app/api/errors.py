@@ -9,12 +9,15 @@ request's Accept-Language (Vietnamese unless it asks for English)."""
 
 from typing import Any
 
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
+from rest_framework.settings import api_settings
 
 # A lost database connection is a moment to wait, not a bug (nq57/errors.py, issue 16).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -83,3 +86,18 @@ class ApiExceptionHandler(ExceptionHandler):
 def error_body(*, code: str, detail: str, error_type: str = "client_error") -> dict[str, Any]:
     """The one error shape, for answers made outside a DRF view (a URL that matches no route)."""
     return {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]}
+
+
+def form_errors(form: forms.BaseForm) -> ValidationError:
+    """A Django form's errors as the API's 400, for endpoints that check their input with
+    the web app's own forms: one entry per field and message, with the form's codes and
+    (translated) words, `attr` the field."""
+    detail: dict[str, list[ErrorDetail]] = {}
+    for field, errors in form.errors.as_data().items():
+        name = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field
+        detail[name] = [
+            ErrorDetail(message, code=error.code or "invalid")
+            for error in errors
+            for message in error.messages
+        ]
+    return ValidationError(detail)

@@ -8,7 +8,6 @@ import copy
 import uuid
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
-from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -47,6 +46,7 @@ from tasks_app.api.concurrency import (
     stale_error,
     task_etag,
 )
+from tasks_app.api.errors import form_errors
 from tasks_app.api.filters import TaskFilter
 from tasks_app.api.pagination import PagePagination, SyncCursorPagination
 from tasks_app.api.serializers.tasks import (
@@ -198,19 +198,6 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-def _form_errors(form: TaskUpdateForm) -> ValidationError:
-    """The form's errors in the API's shape: one entry per message, `attr` the field."""
-    detail: dict[str, list[ErrorDetail]] = {}
-    for field, errors in form.errors.as_data().items():
-        name = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field
-        detail[name] = [
-            ErrorDetail(message, code=error.code or "invalid")
-            for error in errors
-            for message in error.messages
-        ]
-    return ValidationError(detail)
-
-
 def _posted(request: Request, task: Task, version: int) -> MultiValueDict:
     """The update's fields as the form reads them: what the client sent, with the task's
     status and progress where it left them out, and the version from If-Match."""
@@ -307,7 +294,7 @@ class TaskUpdatesView(GenericAPIView):
             upload_refusals=upload_refusals(request._request),
         )
         if not form.is_valid():
-            raise _form_errors(form)
+            raise form_errors(form)
         data = form.cleaned_data
         uploads = [evidence_store(upload=upload, inspected=info) for upload, info in data["evidence"]]
         edited = copy.copy(task)
