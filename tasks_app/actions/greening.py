@@ -174,6 +174,11 @@ POLICY_FIELDS = (
     "overdue_key_task_makes_red",
     "own_tasks_weight",
     "completion_proof",
+    "indicator_green_from",
+    "indicator_yellow_from",
+    "indicator_jump_percent",
+    "indicator_due_working_days",
+    "indicator_weight",
 )
 
 

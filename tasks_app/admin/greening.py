@@ -78,7 +78,8 @@ class GreeningPolicyAdmin(admin.ModelAdmin):
     fieldsets = [
         (_("Task state"), {"fields": POLICY_FIELDS[:5]}),
         (_("Unit colour"), {"fields": POLICY_FIELDS[5:7]}),
-        (_("Updates"), {"fields": POLICY_FIELDS[7:]}),
+        (_("Updates"), {"fields": POLICY_FIELDS[7:8]}),
+        (_("Indicators"), {"fields": POLICY_FIELDS[8:]}),
         (_("Change"), {"fields": ["change_note", "loaded_version", "version", "updated_at", "updated_by"]}),
     ]
 

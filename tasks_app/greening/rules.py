@@ -44,6 +44,12 @@ class Rules:
     completed_late_is_green: bool = False
     overdue_key_task_makes_red: bool = True
     own_tasks_weight: int = 50
+    # Indicators (docs/indicators.md §4, §5, §7).
+    indicator_green_from: int = 95
+    indicator_yellow_from: int = 60
+    indicator_jump_percent: int = 50
+    indicator_due_working_days: int = 2
+    indicator_weight: int = 0
     bands: tuple[Band, ...] = (
         Band(Colour.RED, Decimal(0), Decimal(50)),
         Band(Colour.YELLOW, Decimal(50), Decimal(80)),
@@ -61,6 +67,11 @@ class Rules:
             completed_late_is_green=policy.completed_late_is_green,
             overdue_key_task_makes_red=policy.overdue_key_task_makes_red,
             own_tasks_weight=policy.own_tasks_weight,
+            indicator_green_from=policy.indicator_green_from,
+            indicator_yellow_from=policy.indicator_yellow_from,
+            indicator_jump_percent=policy.indicator_jump_percent,
+            indicator_due_working_days=policy.indicator_due_working_days,
+            indicator_weight=policy.indicator_weight,
             # Sorted here, not by the database, so a prefetched set of bands costs no query.
             bands=tuple(
                 Band(b.colour, b.lower, b.upper) for b in sorted(policy.bands.all(), key=lambda b: b.lower)

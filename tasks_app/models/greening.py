@@ -93,6 +93,39 @@ class GreeningPolicy(models.Model):
         default=CompletionProof.EVIDENCE_OR_NOTE,
         help_text=_("What an official must give when they mark a task completed."),
     )
+    # Indicators (docs/indicators.md §4, §5 and §7).
+    indicator_green_from = models.PositiveSmallIntegerField(
+        _("an indicator is green from (% of the progress needed)"),
+        default=95,
+        validators=[MaxValueValidator(1000)],
+    )
+    indicator_yellow_from = models.PositiveSmallIntegerField(
+        _("an indicator is yellow from (% of the progress needed)"),
+        default=60,
+        validators=[MaxValueValidator(1000)],
+    )
+    indicator_jump_percent = models.PositiveSmallIntegerField(
+        _("flag a value this far from the previous one (%)"),
+        default=50,
+        help_text=_(
+            "A value that differs from the unit's previous value by more than this is flagged "
+            "for the approver."
+        ),
+    )
+    indicator_due_working_days = models.PositiveSmallIntegerField(
+        _("indicator values are due (working days after the period closes)"),
+        default=2,
+        validators=[MaxValueValidator(60)],
+    )
+    indicator_weight = models.PositiveSmallIntegerField(
+        _("weight of indicators in a unit's rate (%)"),
+        default=0,
+        validators=_percent(),
+        help_text=_(
+            "A unit's rate is this share of its indicator rate plus the rest of its task rate. "
+            "0 leaves the rate on tasks alone."
+        ),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     updated_by = models.ForeignKey(
@@ -114,7 +147,13 @@ class GreeningPolicy(models.Model):
                 name="policy_percentages_0_100",
                 condition=Q(behind_tolerance_pp__lte=100)
                 & Q(near_deadline_min_progress__lte=100)
-                & Q(own_tasks_weight__lte=100),
+                & Q(own_tasks_weight__lte=100)
+                & Q(indicator_weight__lte=100),
+            ),
+            models.CheckConstraint(
+                name="policy_indicator_thresholds_ordered",
+                condition=Q(indicator_yellow_from__lte=models.F("indicator_green_from")),
+                violation_error_message=_("An indicator cannot turn yellow from more than it turns green."),
             ),
             models.CheckConstraint(
                 name="policy_completion_proof_valid",
@@ -252,6 +291,11 @@ class GreeningSnapshot(models.Model):
     rate = models.DecimalField(_("greening rate (%)"), max_digits=5, decimal_places=2, null=True)
     colour = models.CharField(_("colour"), max_length=8, choices=Colour.choices)
     red_by_key_task = models.BooleanField(_("red because a key task is overdue"), default=False)
+    # Indicators in the rate (docs/indicators.md §7): the unit's own coloured indicators in
+    # the latest due period, and how many of them are green.
+    n_indicators_counted = models.PositiveIntegerField(_("coloured indicators"), default=0)
+    n_indicators_green = models.PositiveIntegerField(_("green indicators"), default=0)
+    indicator_rate = models.DecimalField(_("indicator rate (%)"), max_digits=5, decimal_places=2, null=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
     rank_among = models.PositiveIntegerField(_("ranked among"), null=True)
     subtree_completed_on_time = models.PositiveIntegerField(default=0)
