@@ -12,6 +12,7 @@ handler404 = "nq57.errors.page_not_found"
 urlpatterns = [
     path("", include("tasks_app.urls")),
     path("dashboard/", include("reports.boards.urls")),
+    path("indicators/", include("tasks_app.indicators.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("tasks_app.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
