@@ -442,9 +442,13 @@ class Reach:
     admin: bool
     approvals: bool = False  # leaders: the tasks awaiting their approval
     operations: bool = False  # office staff: stuck and failed jobs
+    indicators: bool = False  # anyone with a unit (or nationwide): the unit's indicators
+    indicator_approvals: bool = False  # province leaders, the centre's administrators
 
 
 def user_reach(user: User) -> Reach:
+    from tasks_app.indicators.access import may_decide_any_value  # it imports this module
+
     scope = user_scope(user)
     return Reach(
         my_tasks=has_own_tasks(user),
@@ -454,6 +458,8 @@ def user_reach(user: User) -> Reach:
         admin=bool(user.is_staff),
         approvals=bool(scope.units_with(LEADER_ROLES)),
         operations=may_operate(user),
+        indicators=scope.nationwide or bool(scope.unit_ids),
+        indicator_approvals=may_decide_any_value(user),
     )
 
 

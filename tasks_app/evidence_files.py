@@ -27,7 +27,7 @@ from PIL import Image, ImageFile
 from tasks_app.evidence_pdf import PDF_HEADER, check_pdf, damaged_file_error
 
 if TYPE_CHECKING:
-    from tasks_app.models import Evidence
+    from tasks_app.models import Evidence, IndicatorEvidence
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 ALLOWED_EXTENSIONS: tuple[str, ...] = ("pdf", "docx", "xlsx", "jpg", "png")
@@ -279,7 +279,7 @@ def _ooxml_extension(fp: IO[bytes], display_name: str) -> str | None:
 _corrupt = damaged_file_error
 
 
-def evidence_file_response(evidence: "Evidence") -> FileResponse:
+def evidence_file_response(evidence: "Evidence | IndicatorEvidence") -> FileResponse:
     """An evidence file as a download (the task page's link and the API's): always an
     attachment, never something the browser renders. 404 when the file is missing."""
     try:

@@ -130,3 +130,45 @@ def values_to_decide(user: User) -> QuerySet[IndicatorValue]:
         assignment__indicator__is_active=True,
         assignment__unit__parent__in=deciding,
     )
+
+
+# --- A unit's list of indicators ----------------------------------------------------------
+
+
+def may_view_unit_indicators(user: User, unit: Unit) -> bool:
+    """A unit's indicators: whoever may see its assignments (visible_unit_condition, for
+    the unit already loaded)."""
+    scope = user_scope(user)
+    if scope.nationwide or unit.pk in scope.roles_by_unit:
+        return True
+    return unit.province_id is not None and unit.province_id in scope.province_ids
+
+
+def get_unit_for_indicators(user: User, pk: int) -> Unit:
+    """The active unit whose indicators the user asked for; 404 when they may not see it."""
+    unit = Unit.objects.filter(pk=pk, is_active=True).first()
+    if unit is None or not may_view_unit_indicators(user, unit):
+        raise Http404
+    return unit
+
+
+# The unit a user's "Indicators" link opens: the narrowest where they work.
+_HOME_ORDER: dict[str, int] = {UnitKind.COMMUNE: 0, UnitKind.PROVINCE: 1, UnitKind.MINISTRY: 2, UnitKind.CENTRAL: 3}
+
+
+def indicator_home_unit(user: User) -> Unit | None:
+    """The unit whose indicators the "Indicators" link shows: the user's own unit (a
+    commune before a province), the centre for nationwide roles without one, else None."""
+    scope = user_scope(user)
+    units = list(Unit.objects.filter(pk__in=scope.unit_ids, is_active=True))
+    if units:
+        return min(units, key=lambda unit: (_HOME_ORDER.get(unit.kind, 9), unit.code))
+    if scope.nationwide:
+        return Unit.objects.filter(kind=UnitKind.CENTRAL, is_active=True).first()
+    return None
+
+
+def may_decide_any_value(user: User) -> bool:
+    """Whether the user decides on anyone's values: the approval queue's link."""
+    # A commune has no unit below it, so its leaders decide on no values.
+    return bool(user_scope(user).units_with(DECIDING_ROLES - {Role.COMMUNE_LEADER}))

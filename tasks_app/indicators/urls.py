@@ -1,6 +1,20 @@
 """The indicator pages, under /indicators/: the value workflow (a unit's indicators, the
 value form, the approval queue) and the definitions and targets the assigning unit keeps."""
 
-from django.urls import URLPattern, path  # noqa: F401  (routes are added below as pages land)
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from tasks_app.views import indicator_values as values
+
+urlpatterns: list[URLPattern] = [
+    path("", values.indicator_list, name="indicator_list"),
+    path("unit/<int:unit_id>/", values.indicator_list, name="unit_indicator_list"),
+    path("approvals/", values.indicator_approvals, name="indicator_approvals"),
+    path("<int:pk>/", values.assignment_detail, name="assignment_detail"),
+    path("<int:pk>/values/<int:value_id>/decide/", values.value_decide, name="value_decide"),
+    path(
+        "<int:pk>/evidence/<int:evidence_id>/",
+        values.indicator_evidence_download,
+        name="indicator_evidence_download",
+    ),
+    path("<int:pk>/<str:period_end>/", values.value_form, name="value_form"),
+]

@@ -1,0 +1,46 @@
+"""Words for indicator values on the pages: states, recorded changes and colours."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from tasks_app.selectors.indicators import colour_words, state_words
+
+register = template.Library()
+
+# The fields a value's history records, by the names ValueEvent.changes uses.
+CHANGE_LABELS = {
+    "value": _("Value"),
+    "numerator": _("Numerator"),
+    "denominator": _("Denominator"),
+    "note": _("Note"),
+}
+
+
+@register.filter
+def value_state_words(state: str) -> str:
+    return state_words(state)
+
+
+@register.filter
+def indicator_colour_words(colour: str) -> str:
+    return colour_words(colour)
+
+
+@register.filter
+def change_rows(changes: dict) -> list[tuple[str, str, str]]:
+    """An event's changes as (label, before, after), decimals with a comma as typed."""
+    rows = []
+    for name, pair in (changes or {}).items():
+        if name == "return_reason":  # the event's reason says it
+            continue
+        before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        rows.append((str(CHANGE_LABELS.get(name, name)), _shown(before, name), _shown(after, name)))
+    return rows
+
+
+def _shown(text, name: str) -> str:
+    if text in (None, ""):
+        return "—"
+    if name in ("value", "numerator", "denominator"):
+        return str(text).replace(".", ",")
+    return str(text)
