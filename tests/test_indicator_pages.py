@@ -71,7 +71,12 @@ def decide_url(value) -> str:
 
 
 def decide(client, value, decision="approve", reason=""):
-    data = {"version": value.version, "submission_key": str(uuid.uuid4()), "decision": decision, "reason": reason}
+    data = {
+        "version": value.version,
+        "submission_key": str(uuid.uuid4()),
+        "decision": decision,
+        "reason": reason,
+    }
     return client.post(decide_url(value), data)
 
 
@@ -183,7 +188,10 @@ def test_queue_lists_only_what_the_user_may_decide(world, tinh_leader, root, ngh
     submitted(world["neighbours"], 65)
     submitted(world["far"], 50)
     IndicatorValue.objects.create(
-        assignment=world["mine"], period_start=EARLIER.start, period_end=EARLIER.end, value=Decimal(60),
+        assignment=world["mine"],
+        period_start=EARLIER.start,
+        period_end=EARLIER.end,
+        value=Decimal(60),
         state=ValueState.APPROVED,
     )
     page = login(tinh_leader).get("/indicators/approvals/").content.decode()
@@ -206,12 +214,24 @@ def test_queue_approve_and_return_from_the_list(world, tinh_leader):
     client = login(tinh_leader)
     response = client.post(
         decide_url(first),
-        {"version": 1, "submission_key": str(uuid.uuid4()), "decision": "approve", "reason": "", "next": "approvals"},
+        {
+            "version": 1,
+            "submission_key": str(uuid.uuid4()),
+            "decision": "approve",
+            "reason": "",
+            "next": "approvals",
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/indicators/approvals/"
     response = client.post(
         decide_url(second),
-        {"version": 1, "submission_key": str(uuid.uuid4()), "decision": "return", "reason": "Thiếu minh chứng", "next": "approvals"},
+        {
+            "version": 1,
+            "submission_key": str(uuid.uuid4()),
+            "decision": "return",
+            "reason": "Thiếu minh chứng",
+            "next": "approvals",
+        },
     )
     assert response["Location"] == "/indicators/approvals/"
     first.refresh_from_db()
@@ -255,7 +275,13 @@ def test_assignment_page_shows_periods_history_and_reopen(world, xa_officer, tin
     officer = login(xa_officer)
     officer.post(
         value_url(world["mine"]),
-        {"version": 0, "submission_key": str(uuid.uuid4()), "action": "submit", "value": "74,57", "note": "Theo sổ"},
+        {
+            "version": 0,
+            "submission_key": str(uuid.uuid4()),
+            "action": "submit",
+            "value": "74,57",
+            "note": "Theo sổ",
+        },
     )
     value = IndicatorValue.objects.get()
     leader = login(tinh_leader)
@@ -265,7 +291,10 @@ def test_assignment_page_shows_periods_history_and_reopen(world, xa_officer, tin
     assert "74.57 %" in page or "74,57 %" in page
     assert 'name="decision" value="reopen"' in page
     assert "xa_officer" in page.lower() and "tinh_leader" in page.lower()
-    assert 'name="decision" value="reopen"' not in officer.get(f"/indicators/{world['mine'].pk}/").content.decode()
+    assert (
+        'name="decision" value="reopen"'
+        not in officer.get(f"/indicators/{world['mine'].pk}/").content.decode()
+    )
     # The province's rolled-up page lists its communes, each a link that opens.
     province_page = leader.get(f"/indicators/{world['province'].pk}/").content.decode()
     assert f"/indicators/{world['mine'].pk}/" in province_page
@@ -297,8 +326,12 @@ def test_pages_read_a_fixed_number_of_queries(world, nghe_an, plan, commune, tin
             submitted(assign(indicator, unit, parent=province))
         assign(make_indicator(nghe_an, plan, code=f"CT-2{number}"), commune)
     for unit in communes:
-        submitted(assign(make_indicator(nghe_an, plan, code=f"X-{unit.code}"), unit, parent=world["province"]))
-    refresh_figures(assignment_ids=IndicatorAssignment.objects.values_list("pk", flat=True), rules=current_rules())
+        submitted(
+            assign(make_indicator(nghe_an, plan, code=f"X-{unit.code}"), unit, parent=world["province"])
+        )
+    refresh_figures(
+        assignment_ids=IndicatorAssignment.objects.values_list("pk", flat=True), rules=current_rules()
+    )
     assert _queries(officer, "/indicators/") == list_before
     assert _queries(leader, "/indicators/approvals/") == queue_before
     assert _queries(leader, f"/indicators/{world['province'].pk}/") == detail_before

@@ -441,3 +441,20 @@ def test_history_names_who_when_and_what(xa_officer, tinh_leader, assignment):
     assert "xa_officer" in page.lower() and "tinh_leader" in page.lower()
     assert "70 → " in page.replace("</span>", "").replace('<span class="pre">', "") or "70" in page
     assert "72,5" in page and "Thiếu biên bản" in page
+
+
+def test_field_errors_are_in_vietnamese_by_default(xa_officer, assignment):
+    response = post_value(login(xa_officer), assignment, value="120")
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Tỷ lệ phần trăm phải từ 0 đến 100." in page
+    response = post_value(login(xa_officer), assignment, value="bảy mươi")
+    assert "không phải là số" in response.content.decode()
+
+
+def test_the_province_officer_enters_the_provinces_own_values(tinh_officer, nghe_an, root, plan):
+    indicator = make_indicator(root, plan, code="TW-02")
+    own = assign(indicator, nghe_an)
+    response = post_value(login(tinh_officer), own, value="55", action="submit")
+    assert response.status_code == 302
+    assert value_of(own).state == ValueState.SUBMITTED

@@ -75,12 +75,12 @@ def test_a_visitor_on_the_home_page_goes_to_the_login_page_without_a_fixed_desti
 
 MENU = {
     # persona: the menu's links, in order
-    "xa_officer": ["/tasks/", "/dashboard/", "/reports/"],
-    "xa_leader": ["/tasks/", "/dashboard/", "/reports/", "/tasks/approvals/"],
-    "tinh_officer": ["/tasks/", "/dashboard/", "/reports/", "/tasks/new/"],
-    "tinh_leader": ["/tasks/", "/dashboard/", "/reports/", "/tasks/approvals/"],
-    "central_viewer": ["/dashboard/", "/reports/"],
-    "staff_admin": ["/dashboard/", "/reports/", "/operations/", "/admin/"],
+    "xa_officer": ["/tasks/", "/dashboard/", "/reports/", "/indicators/"],
+    "xa_leader": ["/tasks/", "/dashboard/", "/reports/", "/indicators/", "/tasks/approvals/"],
+    "tinh_officer": ["/tasks/", "/dashboard/", "/reports/", "/indicators/", "/tasks/new/"],
+    "tinh_leader": ["/tasks/", "/dashboard/", "/reports/", "/indicators/", "/tasks/approvals/"],
+    "central_viewer": ["/dashboard/", "/reports/", "/indicators/"],
+    "staff_admin": ["/dashboard/", "/reports/", "/indicators/", "/operations/", "/admin/"],
 }
 
 

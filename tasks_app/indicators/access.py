@@ -153,7 +153,12 @@ def get_unit_for_indicators(user: User, pk: int) -> Unit:
 
 
 # The unit a user's "Indicators" link opens: the narrowest where they work.
-_HOME_ORDER: dict[str, int] = {UnitKind.COMMUNE: 0, UnitKind.PROVINCE: 1, UnitKind.MINISTRY: 2, UnitKind.CENTRAL: 3}
+_HOME_ORDER: dict[str, int] = {
+    UnitKind.COMMUNE: 0,
+    UnitKind.PROVINCE: 1,
+    UnitKind.MINISTRY: 2,
+    UnitKind.CENTRAL: 3,
+}
 
 
 def indicator_home_unit(user: User) -> Unit | None:
