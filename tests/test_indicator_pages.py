@@ -259,7 +259,8 @@ def test_list_shows_value_milestone_colour_in_words_trend_and_what_to_enter(worl
     page = client.get("/indicators/").content.decode()
     assert "CT-05" in page and world["mine"].unit.name in page
     assert "<svg" in page  # the trend, drawn on the server
-    assert value_url(world["mine"]) in page  # the closed month is owed
+    # Three closed months since the baseline are owed: the earliest is offered first.
+    assert value_url(world["mine"], EARLIER.previous()) in page and "and 2 more periods" in page
     assert "Red: far behind, or no value" in page and "No value counted, and it was due on" in page
     save(client, world["mine"])
     client.post(
@@ -268,7 +269,7 @@ def test_list_shows_value_milestone_colour_in_words_trend_and_what_to_enter(worl
     )
     page = client.get("/indicators/").content.decode()
     assert "Submitted, awaiting approval" in page and "Counted while it awaits approval." in page
-    assert "Nothing" in page
+    assert "and 1 more period" in page
 
 
 def test_assignment_page_shows_periods_history_and_reopen(world, xa_officer, tinh_leader):
@@ -354,3 +355,23 @@ def test_the_value_form_posts_as_a_plain_form(world, xa_officer):
     assert response.status_code == 302
     value = IndicatorValue.objects.get()
     assert (value.value, value.state) == (Decimal("74.57"), ValueState.DRAFT)
+
+
+def test_no_indicator_page_repeats_an_id(world, xa_officer, tinh_leader):
+    import re
+    from collections import Counter
+
+    submitted(world["mine"])
+    submitted(world["neighbours"])
+    officer, leader = login(xa_officer), login(tinh_leader)
+    pages = [
+        officer.get("/indicators/"),
+        officer.get(value_url(world["mine"], EARLIER)),
+        leader.get(f"/indicators/{world['mine'].pk}/"),
+        leader.get(f"/indicators/{world['province'].pk}/"),
+        leader.get("/indicators/approvals/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        ids = Counter(re.findall(r'\sid="([^"]+)"', page.content.decode()))
+        assert [i for i, n in ids.items() if n > 1] == [], page.wsgi_request.path

@@ -271,6 +271,12 @@ def _en(client):
             "Enter both the numerator and the denominator.",
         ),
         ({"value_type": "amount", "unit_of_measure": "ngày"}, {"value": "mười"}, "is not a number"),
+        (
+            {"value_type": "ratio", "rollup": "ratio"},
+            {"numerator": "-1", "denominator": "4"},
+            "The numerator cannot be negative.",
+        ),
+        ({"value_type": "yes_no", "rollup": "share_meeting_target"}, {"value": "2"}, "Select a valid choice"),
     ],
 )
 def test_refusals_save_nothing_and_say_why(xa_officer, nghe_an, commune, plan, overrides, fields, message):
@@ -458,3 +464,33 @@ def test_the_province_officer_enters_the_provinces_own_values(tinh_officer, nghe
     response = post_value(login(tinh_officer), own, value="55", action="submit")
     assert response.status_code == 302
     assert value_of(own).state == ValueState.SUBMITTED
+
+
+def test_a_returned_value_saved_as_draft_stays_returned_until_submitted(xa_officer, tinh_leader, assignment):
+    officer = login(xa_officer)
+    post_value(officer, assignment, value="30", action="submit")
+    decide(login(tinh_leader), value_of(assignment), "return", "Sai số liệu")
+    value = value_of(assignment)
+    post_value(officer, assignment, version=value.version, value="33")
+    value.refresh_from_db()
+    assert (value.state, value.value, value.return_reason) == (
+        ValueState.RETURNED,
+        Decimal(33),
+        "Sai số liệu",
+    )
+    assert value.events.order_by("version").last().kind == "edited"
+    # The unit's list offers the returned period first, with the reason.
+    page = officer.get("/indicators/").content.decode()
+    assert value_url(assignment) in page and "Sai số liệu" in page
+
+
+def test_a_yes_no_value_is_chosen_with_a_radio(xa_officer, nghe_an, commune, plan):
+    indicator = make_indicator(
+        nghe_an, plan, value_type="yes_no", unit_of_measure="", rollup="share_meeting_target", code="CT-09"
+    )
+    assignment = assign(indicator, commune, baseline=0, target=1)
+    client = login(xa_officer)
+    form = client.get(value_url(assignment)).content.decode()
+    assert 'type="radio" name="value" value="1"' in form and 'type="radio" name="value" value="0"' in form
+    assert post_value(client, assignment, value="1", action="submit").status_code == 302
+    assert value_of(assignment).value == 1

@@ -96,18 +96,23 @@ def value_text(number: Decimal | None) -> str | None:
     return text
 
 
-def _repeat(submission_key: uuid.UUID | None, assignment_id: int) -> ValueSaved | None:
-    """The first call's event when the form with this key was already recorded."""
+def _repeat(
+    submission_key: uuid.UUID | None, assignment_id: int
+) -> tuple[ValueSaved | None, uuid.UUID | None]:
+    """The first call's event when the form with this key was already recorded, and the
+    key to record with this call's event. Called with the assignment locked, so a repeat
+    sent while the first was still being written waits for it and finds it here."""
     if submission_key is None:
-        return None
-    earlier = (
-        ValueEvent.objects.select_related("value")
-        .filter(submission_key=submission_key, value__assignment_id=assignment_id)
-        .first()
-    )
+        return None, None
+    earlier = ValueEvent.objects.select_related("value").filter(submission_key=submission_key).first()
     if earlier is None:
-        return None
-    return ValueSaved(event=earlier, value=earlier.value, repeated=True, flags=list(earlier.value.flags))
+        return None, submission_key
+    if earlier.value.assignment_id != assignment_id:
+        # The key of another value's form (a hand-made request): not a repeat of this one.
+        return None, None
+    return ValueSaved(
+        event=earlier, value=earlier.value, repeated=True, flags=list(earlier.value.flags)
+    ), None
 
 
 def _lock(assignment: IndicatorAssignment, period_end: datetime.date) -> IndicatorValue | None:
@@ -193,10 +198,10 @@ def value_save(
     indicator = assignment.indicator
     if not may_enter_value(author, assignment):
         raise PermissionDenied
-    repeated = _repeat(submission_key, assignment.pk)
+    current = _lock(assignment, period.end)
+    repeated, submission_key = _repeat(submission_key, assignment.pk)
     if repeated is not None:
         return repeated
-    current = _lock(assignment, period.end)
     check_value_version(current, expected_version)
     state_before = current.state if current is not None else ""
     if current is not None and current.state not in EDITABLE_STATES:
@@ -349,10 +354,10 @@ def _decide(
     assignment = value.assignment
     if not may_decide_value(author, assignment):
         raise PermissionDenied
-    repeated = _repeat(submission_key, assignment.pk)
+    current = _lock(assignment, value.period_end)
+    repeated, submission_key = _repeat(submission_key, assignment.pk)
     if repeated is not None:
         return repeated
-    current = _lock(assignment, value.period_end)
     if current is None or current.pk != value.pk:
         raise StaleValueVersion(current)
     check_value_version(current, expected_version)

@@ -23,7 +23,14 @@ from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, max_byte
 from tasks_app.forms.evidence import EvidenceField, kept_evidence_from_token
 from tasks_app.forms.widgets import MultipleFileInput
 from tasks_app.models import Indicator, IndicatorValue, ValueType
-from tasks_app.upload_limits import UploadRefusal, max_files, max_total_bytes
+from tasks_app.upload_limits import (
+    UploadRefusal,
+    file_too_large_message,
+    max_files,
+    max_total_bytes,
+    too_many_files_message,
+    total_too_large_message,
+)
 
 SAVE, SUBMIT = "save", "submit"
 # "12.000" and "1.234.567": dots between groups of three digits are thousands, as Vietnamese
@@ -143,6 +150,17 @@ class IndicatorValueForm(forms.Form):
             "total": max_total_bytes() // (1024 * 1024),
         }
         self.fields["evidence"].help_text = f"{each} {together}"
+        # The same limits for the page's own check before sending (static/js/evidence-limits.js).
+        self.fields["evidence"].widget.attrs.update(
+            {
+                "data-max-bytes": max_bytes(),
+                "data-max-total-bytes": max_total_bytes(),
+                "data-max-files": max_files(),
+                "data-too-large-message": file_too_large_message("%(name)s"),
+                "data-total-message": total_too_large_message(),
+                "data-too-many-message": too_many_files_message(),
+            }
+        )
         if indicator.evidence_required:
             self.fields["evidence"].help_text = (
                 _("Required to submit.") + " " + self.fields["evidence"].help_text

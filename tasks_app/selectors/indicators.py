@@ -159,6 +159,7 @@ class ToEnter:
     period: Period
     state: str  # "" when nothing was entered
     return_reason: str = ""
+    more: int = 0  # other periods still owed
 
     @property
     def state_words(self) -> str:
@@ -187,21 +188,34 @@ def _owed(
     today: datetime.date,
 ) -> ToEnter | None:
     """What needs entering now: a returned value first (the approver is waiting for it),
-    else the latest closed period without a counted value, else nothing."""
+    else the earliest closed period since the baseline without a counted value (it is red
+    once due), else nothing. `more` counts the other periods still owed."""
     if assignment.rolls_up:
         return None
-    indicator = assignment.indicator
-    returned = sorted(v for v, row in values.items() if row.state == ValueState.RETURNED)
-    if returned:
-        row = values[returned[0]]
-        return ToEnter(period_ending(indicator.periodicity, row.period_end), row.state, row.return_reason)
-    closed = period_containing(indicator.periodicity, today).previous()
-    if closed.end <= assignment.baseline_date:
+    periodicity = assignment.indicator.periodicity
+    closed = [
+        period
+        for period in figure_periods(periodicity, assignment.baseline_date, today)
+        if period.end < today
+    ]
+    owed = [
+        period
+        for period in closed
+        if period.end not in values or values[period.end].state not in COUNTED_VALUE_STATES
+    ]
+    if not owed:
         return None
-    entered = values.get(closed.end)
-    if entered is not None and entered.state in COUNTED_VALUE_STATES:
-        return None
-    return ToEnter(closed, entered.state if entered else "")
+    returned = [
+        period for period in owed if period.end in values and values[period.end].state == ValueState.RETURNED
+    ]
+    first = returned[0] if returned else owed[0]
+    entered = values.get(first.end)
+    return ToEnter(
+        first,
+        entered.state if entered else "",
+        entered.return_reason if entered and entered.state == ValueState.RETURNED else "",
+        more=len(owed) - 1,
+    )
 
 
 def unit_indicators(unit: Unit, *, today: datetime.date) -> list[IndicatorRow]:

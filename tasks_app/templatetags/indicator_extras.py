@@ -3,6 +3,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app.periods import period_ending
 from tasks_app.selectors.indicators import colour_words, state_words
 
 register = template.Library()
@@ -44,3 +45,12 @@ def _shown(text, name: str) -> str:
     if name in ("value", "numerator", "denominator"):
         return str(text).replace(".", ",")
     return str(text)
+
+
+@register.filter
+def period_label(period_end, periodicity: str) -> str:
+    """ "Tháng 11/2026" for the period of `periodicity` closing on `period_end`."""
+    try:
+        return period_ending(periodicity, period_end).label
+    except ValueError:
+        return period_end.strftime("%d/%m/%Y")

@@ -85,8 +85,10 @@ def indicator_list(request: AuthenticatedRequest, unit_id: int | None = None) ->
 
 
 def _decision_form(value: IndicatorValue, decision: str = "") -> ValueDecisionForm:
+    # No ids: a page holds one such form per value, and ids must not repeat.
     return ValueDecisionForm(
-        initial={"version": value.version, "submission_key": uuid.uuid4(), "decision": decision}
+        initial={"version": value.version, "submission_key": uuid.uuid4(), "decision": decision},
+        auto_id=False,
     )
 
 
