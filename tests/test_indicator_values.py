@@ -494,3 +494,13 @@ def test_a_yes_no_value_is_chosen_with_a_radio(xa_officer, nghe_an, commune, pla
     assert 'type="radio" name="value" value="1"' in form and 'type="radio" name="value" value="0"' in form
     assert post_value(client, assignment, value="1", action="submit").status_code == 302
     assert value_of(assignment).value == 1
+
+
+def test_an_empty_draft_or_an_unchanged_save_records_nothing(xa_officer, assignment):
+    client = login(xa_officer)
+    response = post_value(client, assignment, value="")
+    assert response.status_code == 302 and not IndicatorValue.objects.exists()
+    post_value(client, assignment, value="70")
+    response = post_value(client, assignment, version=1, value="70,00")
+    assert response.status_code == 302
+    assert value_of(assignment).version == 1 and ValueEvent.objects.count() == 1

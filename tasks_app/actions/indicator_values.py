@@ -289,8 +289,9 @@ def value_save(
     if indicator.value_type != ValueType.RATIO:
         changes.pop("numerator", None)
         changes.pop("denominator", None)
-    if current is not None and not (changes or evidence or submit):
-        return ValueSaved(event=None, value=current, flags=list(current.flags))
+    if not (changes or evidence or submit):
+        # An empty form on an empty period, or a save that changed nothing: nothing to record.
+        return ValueSaved(event=None, value=current, flags=list(current.flags) if current else [])
 
     now = timezone.now()
     state_after = ValueState.SUBMITTED if submit else (current.state if current else ValueState.DRAFT)

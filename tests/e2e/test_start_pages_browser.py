@@ -51,6 +51,7 @@ def test_a_province_leader_lands_on_the_province_board(live_server, phone, peopl
         "Nhiệm vụ của tôi",
         "Bảng điều hành",
         "Báo cáo",
+        "Chỉ tiêu",
         "Chờ phê duyệt",
     ]
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
@@ -60,4 +61,4 @@ def test_a_central_viewer_lands_on_the_national_board_not_an_empty_list(live_ser
     _log_in(phone, live_server.url, "theodoi.tw")
     assert phone.url.endswith("/dashboard/national/")
     menu = phone.get_by_role("navigation", name="Menu chính")
-    assert menu.get_by_role("link").all_inner_texts() == ["Bảng điều hành", "Báo cáo"]
+    assert menu.get_by_role("link").all_inner_texts() == ["Bảng điều hành", "Báo cáo", "Chỉ tiêu"]

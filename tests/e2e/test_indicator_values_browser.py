@@ -1,0 +1,75 @@
+"""The value workflow in a real browser on a 360 px phone, with and without JavaScript: the
+commune officer enters a value ("74,57") and submits it, the province leader approves it
+from the queue, and the colour appears on the commune's list. No page scrolls sideways."""
+
+import pytest
+
+from tasks_app.indicators.figures import refresh_figures
+from tasks_app.models import IndicatorValue, Membership, Role, User, ValueState
+from tasks_app.selectors.greening import current_rules
+from tests.e2e.conftest import PHONE_VIEWPORT
+from tests.indicator_world import CLOSED, assign, make_indicator, value_url
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def phone(request, browser):
+    context = browser.new_context(
+        viewport=PHONE_VIEWPORT,
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        java_script_enabled=request.param,
+    )
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def _log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill("mat-khau-1")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def _fits(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"], page.url
+
+
+def test_enter_submit_approve_on_a_phone(live_server, phone, nghe_an, commune, plan):
+    for username, unit, role in (
+        ("canbo.xa", commune, Role.COMMUNE_OFFICER),
+        ("lanhdao.tinh", nghe_an, Role.PROVINCE_LEADER),
+    ):
+        user = User.objects.create_user(username, password="mat-khau-1", full_name=username)
+        Membership.objects.create(user=user, unit=unit, role=role)
+    province = assign(make_indicator(nghe_an, plan), nghe_an, rolls_up=True)
+    mine = assign(province.indicator, commune, parent=province)
+    refresh_figures(assignment_ids=[mine.pk], rules=current_rules())
+    base = live_server.url
+
+    _log_in(phone, base, "canbo.xa")
+    phone.goto(f"{base}/indicators/")
+    _fits(phone)
+    phone.goto(f"{base}{value_url(mine)}")
+    _fits(phone)
+    phone.get_by_label("Giá trị (%)").fill("74,57")
+    phone.get_by_role("button", name="Gửi duyệt").click()
+    phone.wait_for_url(f"{base}/indicators/{mine.pk}/")
+    _fits(phone)
+    value = IndicatorValue.objects.get(assignment=mine, period_end=CLOSED.end)
+    assert value.state == ValueState.SUBMITTED and str(value.value) == "74.5700"
+
+    phone.context.clear_cookies()
+    _log_in(phone, base, "lanhdao.tinh")
+    phone.goto(f"{base}/indicators/approvals/")
+    _fits(phone)
+    phone.get_by_role("button", name="Phê duyệt").click()
+    phone.wait_for_url(f"{base}/indicators/approvals/")
+    value.refresh_from_db()
+    assert value.state == ValueState.APPROVED
+    phone.goto(f"{base}/indicators/unit/{commune.pk}/")
+    _fits(phone)
+    assert "Đã duyệt" in phone.content()
