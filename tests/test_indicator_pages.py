@@ -375,3 +375,23 @@ def test_no_indicator_page_repeats_an_id(world, xa_officer, tinh_leader):
         assert page.status_code == 200
         ids = Counter(re.findall(r'\sid="([^"]+)"', page.content.decode()))
         assert [i for i, n in ids.items() if n > 1] == [], page.wsgi_request.path
+
+
+def test_selectors_read_a_fixed_number_of_queries(world, commune, tinh_leader, django_assert_max_num_queries):
+    from tasks_app.clock import local_today
+    from tasks_app.indicators.access import values_to_decide
+    from tasks_app.selectors.indicators import approval_queue, assignment_page, queue_rows, unit_indicators
+
+    submitted(world["mine"])
+    submitted(world["neighbours"])
+    today = local_today()
+    with django_assert_max_num_queries(3):
+        rows = unit_indicators(commune, today=today)
+    assert rows and rows[0].trend
+    with django_assert_max_num_queries(5):
+        page = assignment_page(world["province"], today=today, due_working_days=2)
+    assert len(page.children) == 2
+    values_to_decide(tinh_leader)  # the user's memberships, read once per request
+    with django_assert_max_num_queries(3):
+        queue = queue_rows(approval_queue(values_to_decide(tinh_leader), jump_percent=50), jump_percent=50)
+    assert len(queue) == 2
