@@ -3,6 +3,7 @@ actions, so it is version checked and a target change is recorded with its reaso
 
 import datetime
 import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -288,3 +289,41 @@ def test_history_values_and_figures_are_read_only(admin_client, world, assignmen
         assert admin_client.post(url, {}).status_code == 403
     assert admin_client.get(reverse("admin:tasks_app_targetchange_add")).status_code == 403
     assert admin_client.get(reverse("admin:tasks_app_indicatorvalue_add")).status_code == 403
+
+
+ENGLISH = [
+    "owner unit",
+    "value type",
+    "Value type",
+    "Roll-up",
+    "roll-up",
+    "Monthly",
+    "Operational",
+    "Ratio (",
+    "periodicity",
+    "baseline",
+    "Baseline",
+    "milestone",
+    "Milestone",
+    "target change",
+    "indicator",
+    "Indicator",
+]
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Indicator, IndicatorAssignment, TargetChange, IndicatorMilestone, IndicatorValue, IndicatorFigure],
+)
+def test_the_indicator_admin_speaks_vietnamese(admin_client, world, assignment, model):
+    pages = [admin_client.get(changelist(model))]
+    obj = {Indicator: assignment.indicator, IndicatorAssignment: assignment}.get(model)
+    if obj is not None:
+        pages.append(admin_client.get(change_url(obj)))
+    for response in pages:
+        assert response.status_code == 200
+        shown = text(response).split("<body", 1)[1].split(">", 1)[1]
+        # Class names, URLs and ids are English by design; the words people read are not.
+        words = re.sub(r"<[^>]+>", " ", shown)
+        words = re.sub(r"CT-05 · [^<\n]+", " ", words)
+        assert [w for w in ENGLISH if w in words] == []

@@ -710,3 +710,48 @@ def test_parse_decimal_reads_both_marks_and_refuses_ambiguity():
     assert parse_decimal("0,125") == Decimal("0.125")
     with pytest.raises(AmbiguousNumber):
         parse_decimal("50.000")
+
+
+def test_a_province_cascades_the_centres_indicator_and_sets_its_communes_targets(
+    client, tinh_officer, root, plan, nghe_an, commune
+):
+    indicator = make_indicator(root, plan, code="QG-01")
+    assignment = assignment_create(
+        indicator=indicator,
+        unit=nghe_an,
+        baseline_value=Decimal(50),
+        baseline_date=D(2025, 12, 31),
+        target_value=Decimal(80),
+        target_date=D(2026, 12, 14),
+        author=None,
+    )
+    client.force_login(tinh_officer)
+    # The centre gave the province its targets: the province cannot change them...
+    assert client.get(reverse("assignment_targets", args=[assignment.pk])).status_code == 403
+    # ...but it gives its communes theirs, and then keeps them.
+    cascade_url = reverse("assignment_cascade", args=[assignment.pk])
+    page = body(client.get(cascade_url))
+    assert reverse("assignment_targets", args=[assignment.pk]) not in page
+    assert client.post(cascade_url, cascade_data(communes_of(nghe_an), include=[commune])).status_code == 302
+    child = IndicatorAssignment.objects.get(unit=commune, indicator=indicator)
+    url = reverse("assignment_targets", args=[child.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, targets_data(child, baseline_value="55", target_value="78", reason="Theo tỉnh")
+    )
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert child.target_value == 78
+
+
+def test_an_empty_milestone_box_shows_the_line_as_a_hint(province_client, province_assignment):
+    form = next(
+        f
+        for f in parse_page(
+            province_client.get(reverse("assignment_targets", args=[province_assignment.pk])).content.decode()
+        )[0]
+        if f.named("m_2026-11-14")
+    )
+    assert form.named("m_2026-11-14")[0].value == ""  # not set: the period follows the line
+    text = province_client.get(reverse("assignment_targets", args=[province_assignment.pk])).content.decode()
+    assert 'placeholder="78,28"' in text

@@ -44,6 +44,7 @@ from tasks_app.models import (
     ValueEvent,
 )
 from tasks_app.periods import period_ending
+from tasks_app.selectors.indicator_targets import history_entry
 
 # --- Indicators ---------------------------------------------------------------------------------
 
@@ -209,10 +210,18 @@ class MilestoneInline(admin.TabularInline):
     extra = 1
 
 
+@admin.display(description=_("changes"))
+def changes_in_words(model_admin, obj: TargetChange) -> str:
+    """A change as the targets page words it ("Final target: 80 → 85"), not as JSON."""
+    entry = history_entry(obj, obj.assignment.indicator.periodicity)
+    return "; ".join(f"{field.label}: {field.before} → {field.after}" for field in entry.fields)
+
+
 class TargetChangeInline(admin.TabularInline):
     model = TargetChange
-    readonly_fields = ("version", "created_at", "author", "changes", "reason")
+    readonly_fields = ("version", "created_at", "author", "changes_in_words", "reason")
     fields = readonly_fields
+    changes_in_words = changes_in_words
     extra = 0
     can_delete = False
     ordering = ["-version"]
@@ -413,7 +422,10 @@ class IndicatorAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(TargetChange)
 class TargetChangeAdmin(ReadOnlyAdmin):
-    list_display = ["assignment", "version", "author", "created_at", "reason"]
+    list_display = ["assignment", "version", "author", "created_at", "changes_in_words", "reason"]
+    readonly_fields = ("assignment", "version", "author", "created_at", "changes_in_words", "reason")
+    fields = readonly_fields
+    changes_in_words = changes_in_words
     list_filter = ["assignment__unit__kind", province_filter("assignment__unit__province"), "created_at"]
     search_fields = ["assignment__indicator__code", "reason__matches", "author__username"]
     list_select_related = ["assignment__indicator", "assignment__unit", "author"]

@@ -330,7 +330,7 @@ class IndicatorForm(forms.ModelForm):
 class CascadeRowForm(forms.Form):
     """One commune's line: ticked, it needs all four values."""
 
-    include = forms.BooleanField(label=gettext_lazy("Assign"), required=False)
+    include = forms.BooleanField(label=gettext_lazy("Assign to this commune"), required=False)
 
     def __init__(self, *args: Any, value_type: str, commune: Unit, **kwargs: Any):
         super().__init__(*args, **kwargs)

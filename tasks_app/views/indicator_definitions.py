@@ -27,6 +27,7 @@ from tasks_app.forms.indicators import (
     IndicatorForm,
     SameForAllForm,
     TargetsForm,
+    decimal_text,
     filled_with_same,
 )
 from tasks_app.http import AuthenticatedRequest
@@ -169,11 +170,18 @@ def _cascaded_message(created: int, skipped: int) -> str:
 def _targets_context(
     request: AuthenticatedRequest, assignment: IndicatorAssignment, form: TargetsForm, **extra
 ) -> dict:
+    rows = []
+    for row in period_rows(assignment, form.days):
+        field = form[form.milestone_name(row.day)]
+        if row.on_line is not None:
+            # An empty box follows the line: show where, as a hint that is not a value.
+            field.field.widget.attrs["placeholder"] = decimal_text(row.on_line)
+        rows.append((row, field))
     return {
         "assignment": assignment,
         "indicator": assignment.indicator,
         "form": form,
-        "rows": [(row, form[form.milestone_name(row.day)]) for row in period_rows(assignment, form.days)],
+        "rows": rows,
         "history": target_history(assignment),
         "may_cascade": assignment.unit.kind == UnitKind.PROVINCE and _may_cascade(request.user, assignment),
         "children": assignment.children.filter(is_active=True).count(),
