@@ -327,3 +327,14 @@ def test_the_indicator_admin_speaks_vietnamese(admin_client, world, assignment, 
         words = re.sub(r"<[^>]+>", " ", shown)
         words = re.sub(r"CT-05 · [^<\n]+", " ", words)
         assert [w for w in ENGLISH if w in words] == []
+
+
+def test_a_commune_cannot_own_an_indicator(admin_client, indicator, nghe_an):
+    commune = Unit.objects.filter(parent=nghe_an, kind=UnitKind.COMMUNE).first()
+    url = change_url(indicator)
+    form = admin_form(admin_client, url)
+    response = admin_client.post(url, form.submission(owner_unit=str(commune.pk)))
+    assert response.status_code == 200
+    assert "Chỉ tiêu do Trung ương, bộ ngành hoặc tỉnh ban hành" in text(response)
+    indicator.refresh_from_db()
+    assert indicator.owner_unit == nghe_an

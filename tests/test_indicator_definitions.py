@@ -755,3 +755,17 @@ def test_an_empty_milestone_box_shows_the_line_as_a_hint(province_client, provin
     assert form.named("m_2026-11-14")[0].value == ""  # not set: the period follows the line
     text = province_client.get(reverse("assignment_targets", args=[province_assignment.pk])).content.decode()
     assert 'placeholder="78,28"' in text
+
+
+def test_a_bad_same_for_all_value_is_not_copied(province_client, province_assignment, nghe_an, commune):
+    url = reverse("assignment_cascade", args=[province_assignment.pk])
+    data = cascade_data(communes_of(nghe_an), baseline_value="")
+    data.update({"fill": "1", "same-baseline_value": "năm lăm", "same-target_value": "80,5"})
+    del data["save"]
+    response = province_client.post(url, data)
+    assert response.status_code == 200
+    assert "Nhập một số." in body(response)
+    form = next(f for f in parse_page(response.content.decode())[0] if f.action == url)
+    assert form.named(f"c{commune.pk}-baseline_value")[0].value == ""
+    assert form.named(f"c{commune.pk}-target_value")[0].value == "80,5"
+    assert IndicatorAssignment.objects.count() == 1

@@ -41,6 +41,7 @@ from tasks_app.models import (
     IndicatorMilestone,
     IndicatorValue,
     TargetChange,
+    UnitKind,
     ValueEvent,
 )
 from tasks_app.periods import period_ending
@@ -63,6 +64,12 @@ class IndicatorAdminForm(VersionedAdminForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         check_indicator(self, self.cleaned_data)
+        owner = self.cleaned_data.get("owner_unit")
+        if owner is not None and owner.kind == UnitKind.COMMUNE:
+            self.add_error(
+                "owner_unit",
+                gettext("Indicators are adopted by the centre, a ministry or a province, not by a commune."),
+            )
         if self.instance.pk:
             self.check_version(self.cleaned_data)
         return self.cleaned_data

@@ -9,6 +9,7 @@ rather than guessed.
 
 import datetime
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -404,10 +405,13 @@ class CascadeForm:
         return sum(1 for row in self.rows if row.errors)
 
 
-def filled_with_same(data: Any, *, communes: list[Unit]) -> tuple[dict[str, Any], list[str]]:
+def filled_with_same(
+    data: Any, *, communes: list[Unit], invalid: Collection[str] = ()
+) -> tuple[dict[str, Any], list[str]]:
     """The posted table with the "same for all" values copied into every ticked row, as
-    initial values for each row (prefix → field → raw text), and the fields copied."""
-    copied = [name for name in LINE_FIELDS if data.get(f"same-{name}", "").strip()]
+    initial values for each row (prefix → field → raw text), and the fields copied. A
+    value in `invalid` is not copied: its error shows once, beside the box it was typed in."""
+    copied = [name for name in LINE_FIELDS if data.get(f"same-{name}", "").strip() and name not in invalid]
     rows: dict[str, Any] = {}
     for commune in communes:
         prefix = f"c{commune.pk}"

@@ -122,9 +122,11 @@ def assignment_cascade_view(request: AuthenticatedRequest, pk: int) -> HttpRespo
 
     if request.method == "POST" and "fill" in request.POST:
         # "Apply the same to all": the table comes back filled, nothing is saved yet.
-        filled, copied = filled_with_same(request.POST, communes=open_communes)
+        same = SameForAllForm(request.POST, prefix="same")
+        same.is_valid()
+        filled, copied = filled_with_same(request.POST, communes=open_communes, invalid=same.errors)
         form = CascadeForm.build(None, value_type=indicator.value_type, communes=open_communes, initial={})
-        form.same = SameForAllForm(request.POST, prefix="same")
+        form.same = same
         for row in form.rows:
             row.initial = filled[row.prefix or ""]
         if copied:
