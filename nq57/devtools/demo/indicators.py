@@ -576,7 +576,6 @@ class Planned:
     enters: User | None = None
     decides: User | None = None
     set_milestones: dict[datetime.date, Decimal] = field(default_factory=dict)
-    target_before: Decimal | None = None  # the first target, when it was later changed
 
 
 def _seed_province(
@@ -632,13 +631,11 @@ def _seed_province(
                 _planned(spec, indicator, own, frame, rng, people.province_officer, people.centre, people)
             )
             continue
+        enters, decides = people.commune_officers, people.province_leader
         kids = [
-            _planned(
-                spec, indicator, u, frame, random.Random(f"nq57-ind-{spec.code}-{u.unit.code}"),
-                people.commune_officers[u.unit.pk], people.province_leader, people,
-            )
+            _planned(spec, indicator, u, frame, _rng(spec, u), enters[u.unit.pk], decides, people)
             for u in units
-        ]  # fmt: skip
+        ]
         _scale_sized_targets(spec, province, kids)
         children += kids
         parents.append(_rolled_up(spec, indicator, province, frame, kids, people.province_officer))
@@ -680,6 +677,12 @@ def _seed_province(
     report.values += writer.value_count
     report.events += writer.event_count
     return [p.assignment.pk for p in planned_all]
+
+
+def _rng(spec: Spec, who: Reporter) -> random.Random:
+    # One stream per commune and indicator: a commune's numbers do not change when
+    # another indicator is added to the catalogue.
+    return random.Random(f"nq57-ind-{spec.code}-{who.unit.code}")
 
 
 def _commune_size(commune: Unit) -> float:
@@ -1100,16 +1103,14 @@ class ValueWriter:
             updated_by=enters,
         )
         shown = _changes(numerator, denominator, number)
-        events = [
-            self._event(value, enters, entered, ValueEventKind.CREATED, "", ValueState.DRAFT, shown, note)
-        ]
+        events = [self._event(enters, entered, ValueEventKind.CREATED, "", ValueState.DRAFT, shown, note)]
         state: str = ValueState.DRAFT
         evidence_at: list[int] = []
 
         def step(kind: str, after: str, who: User, days: int, reason: str = "", changes: dict | None = None):
             nonlocal state
             when = clock.after(events[-1].created_at, days, rng)
-            events.append(self._event(value, who, when, kind, state, after, changes or {}, reason))
+            events.append(self._event(who, when, kind, state, after, changes or {}, reason))
             if after == ValueState.SUBMITTED:
                 value.submitted_at = when
                 evidence_at.append(len(events) - 1)
@@ -1166,7 +1167,6 @@ class ValueWriter:
 
     def _event(
         self,
-        value: IndicatorValue,
         author: User,
         when: datetime.datetime,
         kind: str,
