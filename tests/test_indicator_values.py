@@ -453,7 +453,7 @@ def test_field_errors_are_in_vietnamese_by_default(xa_officer, assignment):
     response = post_value(login(xa_officer), assignment, value="120")
     assert response.status_code == 422
     page = response.content.decode()
-    assert "Tỷ lệ phần trăm phải từ 0 đến 100." in page
+    assert "Tỷ lệ phần trăm phải nằm trong khoảng 0 đến 100." in page
     response = post_value(login(xa_officer), assignment, value="bảy mươi")
     assert "không phải là số" in response.content.decode()
 

@@ -491,10 +491,22 @@ def _apply_changes(cursor, *, on: datetime.date, stamp: datetime.datetime) -> Wr
         [now],
     )
     written = cursor.rowcount
-    columns = ", ".join(("unit_id", "on_date", "scope", *VALUE_COLUMNS, "computed_at"))
+    # The indicator counts (migration 0020) are NOT NULL without a database default: a new
+    # row states them, 0 until the recompute counts indicators (docs/indicators.md §7).
+    columns = ", ".join(
+        (
+            "unit_id",
+            "on_date",
+            "scope",
+            *VALUE_COLUMNS,
+            "n_indicators_counted",
+            "n_indicators_green",
+            "computed_at",
+        )
+    )
     values = ", ".join(f"c.{c}" for c in VALUE_COLUMNS)
     cursor.execute(
-        f"INSERT INTO {SNAPSHOTS} ({columns}) SELECT c.unit_id, %s, c.scope, {values}, %s"
+        f"INSERT INTO {SNAPSHOTS} ({columns}) SELECT c.unit_id, %s, c.scope, {values}, 0, 0, %s"
         f" FROM {CHANGES} AS c WHERE c.stored_id IS NULL",
         [day, now],
     )

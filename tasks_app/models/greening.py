@@ -95,12 +95,12 @@ class GreeningPolicy(models.Model):
     )
     # Indicators (docs/indicators.md §4, §5 and §7).
     indicator_green_from = models.PositiveSmallIntegerField(
-        _("an indicator is green from (% of the progress needed)"),
+        _("an indicator is green from this progress (%)"),
         default=95,
         validators=[MaxValueValidator(1000)],
     )
     indicator_yellow_from = models.PositiveSmallIntegerField(
-        _("an indicator is yellow from (% of the progress needed)"),
+        _("an indicator is yellow from this progress (%)"),
         default=60,
         validators=[MaxValueValidator(1000)],
     )

@@ -30,6 +30,7 @@ from tasks_app.forms.evidence import kept_evidence_token
 from tasks_app.forms.indicator_values import APPROVE, RETURN, IndicatorValueForm, ValueDecisionForm
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.indicators.access import (
+    defining_units,
     get_assignment_for_user,
     get_unit_for_indicators,
     indicator_home_unit,
@@ -77,6 +78,7 @@ def indicator_list(request: AuthenticatedRequest, unit_id: int | None = None) ->
         "rows": [(row, charts[row.assignment.pk], may_enter_value(user, row.assignment)) for row in rows],
         "today": today,
         "to_decide": values_to_decide(user).count() if may_decide_any_value(user) else None,
+        "can_define": defining_units(user).exists(),
     }
     return render(request, "indicators/indicator_list.html", context)
 

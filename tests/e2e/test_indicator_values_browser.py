@@ -56,7 +56,7 @@ def test_enter_submit_approve_on_a_phone(live_server, phone, nghe_an, commune, p
     phone.goto(f"{base}{value_url(mine)}")
     _fits(phone)
     phone.get_by_label("Giá trị (%)").fill("74,57")
-    phone.get_by_role("button", name="Gửi duyệt").click()
+    phone.get_by_role("button", name="Trình duyệt").click()
     phone.wait_for_url(f"{base}/indicators/{mine.pk}/")
     _fits(phone)
     value = IndicatorValue.objects.get(assignment=mine, period_end=CLOSED.end)
@@ -72,4 +72,4 @@ def test_enter_submit_approve_on_a_phone(live_server, phone, nghe_an, commune, p
     assert value.state == ValueState.APPROVED
     phone.goto(f"{base}/indicators/unit/{commune.pk}/")
     _fits(phone)
-    assert "Đã duyệt" in phone.content()
+    assert "Đã phê duyệt" in phone.content()
