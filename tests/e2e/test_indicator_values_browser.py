@@ -3,6 +3,7 @@ commune officer enters a value ("74,57") and submits it, the province leader app
 from the queue, and the colour appears on the commune's list. No page scrolls sideways."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from tasks_app.indicators.figures import refresh_figures
 from tasks_app.models import IndicatorValue, Membership, Role, User, ValueState
@@ -34,11 +35,21 @@ def _log_in(page, base: str, username: str) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
-def _fits(page) -> None:
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def _fits(page, *, js: bool) -> None:
+    """No sideways scrolling at 360 px, and (where scripts run: axe is one) axe-core's
+    WCAG 2 A/AA checks pass."""
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"], page.url
+    if js:
+        results = Axe().run(page, options=WCAG_AA)
+        problems = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
+        assert problems == [], f"{page.url}: {problems}"
 
 
-def test_enter_submit_approve_on_a_phone(live_server, phone, nghe_an, commune, plan):
+def test_enter_submit_approve_on_a_phone(request, live_server, phone, nghe_an, commune, plan):
+    js = request.node.callspec.params["phone"]
     for username, unit, role in (
         ("canbo.xa", commune, Role.COMMUNE_OFFICER),
         ("lanhdao.tinh", nghe_an, Role.PROVINCE_LEADER),
@@ -52,24 +63,28 @@ def test_enter_submit_approve_on_a_phone(live_server, phone, nghe_an, commune, p
 
     _log_in(phone, base, "canbo.xa")
     phone.goto(f"{base}/indicators/")
-    _fits(phone)
+    _fits(phone, js=js)
     phone.goto(f"{base}{value_url(mine)}")
-    _fits(phone)
+    _fits(phone, js=js)
+    phone.get_by_label("Giá trị (%)").fill("120")
+    phone.get_by_role("button", name="Trình duyệt").click()
+    phone.locator(".has-error").first.wait_for()
+    _fits(phone, js=js)
     phone.get_by_label("Giá trị (%)").fill("74,57")
     phone.get_by_role("button", name="Trình duyệt").click()
     phone.wait_for_url(f"{base}/indicators/{mine.pk}/")
-    _fits(phone)
+    _fits(phone, js=js)
     value = IndicatorValue.objects.get(assignment=mine, period_end=CLOSED.end)
     assert value.state == ValueState.SUBMITTED and str(value.value) == "74.5700"
 
     phone.context.clear_cookies()
     _log_in(phone, base, "lanhdao.tinh")
     phone.goto(f"{base}/indicators/approvals/")
-    _fits(phone)
+    _fits(phone, js=js)
     phone.get_by_role("button", name="Phê duyệt").click()
     phone.wait_for_url(f"{base}/indicators/approvals/")
     value.refresh_from_db()
     assert value.state == ValueState.APPROVED
     phone.goto(f"{base}/indicators/unit/{commune.pk}/")
-    _fits(phone)
+    _fits(phone, js=js)
     assert "Đã phê duyệt" in phone.content()
