@@ -504,3 +504,10 @@ def test_an_empty_draft_or_an_unchanged_save_records_nothing(xa_officer, assignm
     response = post_value(client, assignment, version=1, value="70,00")
     assert response.status_code == 302
     assert value_of(assignment).version == 1 and ValueEvent.objects.count() == 1
+
+
+def test_a_form_without_its_hidden_fields_says_so_and_saves_nothing(xa_officer, assignment):
+    response = login(xa_officer).post(value_url(assignment), {"value": "70", "action": "save"})
+    assert response.status_code == 422
+    assert "Biểu mẫu đã cũ hoặc thiếu thông tin" in response.content.decode()
+    assert not IndicatorValue.objects.exists()

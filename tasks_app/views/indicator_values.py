@@ -161,7 +161,9 @@ def _form_context(assignment, period, value, form, **extra) -> dict:
         "evidence": value_evidence(value),
         "form": form,
         "kept_tokens": [(item, kept_evidence_token(item)) for item in form.kept] if form else [],
-        "editable": value is None or value.state in (ValueState.DRAFT, ValueState.RETURNED),
+        "not_started": period.start > local_today(),
+        "editable": (value is None or value.state in (ValueState.DRAFT, ValueState.RETURNED))
+        and period.start <= local_today(),
         **extra,
     }
 
