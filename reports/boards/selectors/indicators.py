@@ -32,6 +32,7 @@ from tasks_app.models import Colour, Unit, UnitKind
 from tasks_app.models.indicators import (
     INDICATOR_PERIODICITIES,
     FigureReason,
+    Indicator,
     IndicatorAssignment,
     IndicatorFigure,
     ValueState,
@@ -274,28 +275,24 @@ def latest_due_closes(on: datetime.date, *, delay: int) -> dict[str, datetime.da
 
 
 def _latest_due(
-    figures: QuerySet[IndicatorFigure], closes: dict[str, datetime.date]
+    *, units: list[int], on: datetime.date, closes: dict[str, datetime.date]
 ) -> QuerySet[IndicatorFigure]:
-    """The figures of each indicator's latest due period. The bare list of closes goes
-    first, so that the read probes the (unit, period_end) index for those few days only;
-    the periodicity then keeps, of a monthly indicator, its month's figure and not the one
-    of the quarter's close."""
-    by_periodicity = Q()
+    """The latest due figures of `units` (see the module's docstring): of active
+    assignments of active indicators, each at its periodicity's latest due close, and due
+    before `on` by its own due date.
+
+    The bare list of closes lets the read probe the (unit, period_end) index for those few
+    days only. Each close then keeps the assignments of its periodicity (a monthly
+    indicator also has a figure at a quarter's close): a subquery PostgreSQL hashes once,
+    rather than a lookup of the indicator for every figure."""
+    active = IndicatorAssignment.objects.filter(unit__in=units, is_active=True, indicator__is_active=True)
+    of_periodicity = Q()
     for periodicity, close in closes.items():
-        by_periodicity |= Q(indicator__periodicity=periodicity, period_end=close)
-    return figures.filter(period_end__in=sorted(set(closes.values()))).filter(by_periodicity)
-
-
-def _counted(
-    figures: QuerySet[IndicatorFigure], *, on: datetime.date, units: list[int]
-) -> QuerySet[IndicatorFigure]:
-    """The figures of `units` a board may show on `on`: due before it (the figure's own due
-    date), of active assignments of active indicators. The assignments are a semi-join, not
-    a lookup per figure."""
-    assignments = IndicatorAssignment.objects.filter(
-        unit__in=units, is_active=True, indicator__is_active=True
-    )
-    return figures.filter(unit__in=units, due_date__lt=on, assignment__in=assignments.values("pk"))
+        assignments = active.filter(indicator__periodicity=periodicity).values("pk")
+        of_periodicity |= Q(period_end=close, assignment__in=assignments)
+    return IndicatorFigure.objects.filter(
+        unit__in=units, period_end__in=sorted(set(closes.values())), due_date__lt=on
+    ).filter(of_periodicity)
 
 
 def own_indicator_rows(unit: Unit, *, on: datetime.date, delay: int) -> list[IndicatorRow]:
@@ -303,10 +300,18 @@ def own_indicator_rows(unit: Unit, *, on: datetime.date, delay: int) -> list[Ind
     worst first. One query."""
     child_kind = UnitKind.PROVINCE if unit.kind == UnitKind.CENTRAL else UnitKind.COMMUNE
     closes = latest_due_closes(on, delay=delay)
+    # A unit has a few dozen assignments: its figures up to each latest due close are few,
+    # read by the (unit, period_end) index.
     up_to_latest = Q()
     for periodicity, close in closes.items():
         up_to_latest |= Q(indicator__periodicity=periodicity, period_end__lte=close)
-    counted = _counted(IndicatorFigure.objects.filter(up_to_latest), on=on, units=[unit.pk])
+    counted = IndicatorFigure.objects.filter(
+        up_to_latest,
+        unit=unit,
+        due_date__lt=on,
+        assignment__is_active=True,
+        indicator__is_active=True,
+    )
     figures = (
         counted.annotate(
             recent=Window(RowNumber(), partition_by=[F("assignment_id")], order_by=F("period_end").desc())
@@ -453,13 +458,13 @@ class IndicatorSummary:
 def indicator_summaries(
     units: list[int], *, on: datetime.date, delay: int, child_kind: str
 ) -> list[IndicatorSummary]:
-    """Per indicator, the colours of `units`' latest due figures, counted in the database;
-    worst first, each naming its WORST_UNITS worst units. Two queries."""
-    counted = _counted(
-        _latest_due(IndicatorFigure.objects.all(), latest_due_closes(on, delay=delay)), on=on, units=units
-    )
-    groups = (
-        counted.values("indicator_id", "indicator__code", "indicator__name", "indicator__periodicity")
+    """Per indicator, the colours of `units`' latest due figures, counted in the database
+    (GROUP BY); worst first, each naming its WORST_UNITS worst units. Four queries: the
+    counts, the indicators' names, the worst units and their names, each read on its own
+    so that no join runs once per figure."""
+    latest = _latest_due(units=units, on=on, closes=latest_due_closes(on, delay=delay))
+    groups = list(
+        latest.values("indicator_id")
         .annotate(
             total=Count("pk"),
             red=Count("pk", filter=Q(colour=Colour.RED)),
@@ -470,12 +475,22 @@ def indicator_summaries(
         )
         .order_by()
     )
-    summaries = {
-        group["indicator_id"]: IndicatorSummary(
+    if not groups:
+        return []
+    indicators = {
+        row["pk"]: row
+        for row in Indicator.objects.filter(pk__in=[g["indicator_id"] for g in groups]).values(
+            "pk", "code", "name", "periodicity", "value_type", "unit_of_measure"
+        )
+    }
+    summaries = {}
+    for group in groups:
+        indicator = indicators[group["indicator_id"]]
+        summaries[group["indicator_id"]] = IndicatorSummary(
             indicator_id=group["indicator_id"],
-            code=group["indicator__code"],
-            name=group["indicator__name"],
-            periodicity=group["indicator__periodicity"],
+            code=indicator["code"],
+            name=indicator["name"],
+            periodicity=indicator["periodicity"],
             period_end=group["last"],
             red=group["red"],
             yellow=group["yellow"],
@@ -485,57 +500,41 @@ def indicator_summaries(
             total=group["total"],
             child_kind=child_kind,
         )
-        for group in groups
-    }
-    if summaries:
-        worst = (
-            counted.filter(colour__in=[Colour.RED, Colour.YELLOW])
-            .annotate(
-                place=Window(
-                    RowNumber(),
-                    partition_by=[F("indicator_id")],
-                    # Red before yellow (as their names sort), no value first, then the
-                    # least progress.
-                    order_by=[
-                        F("colour").asc(),
-                        F("progress").asc(nulls_first=True),
-                        F("unit__sort_key").asc(),
-                    ],
-                )
+    worst = list(
+        latest.filter(colour__in=[Colour.RED, Colour.YELLOW])
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("indicator_id")],
+                # Red before yellow (as their names sort), no value first, then the least
+                # progress; the unit's id keeps ties in a stable order.
+                order_by=[F("colour").asc(), F("progress").asc(nulls_first=True), F("unit_id").asc()],
             )
-            .filter(place__lte=WORST_UNITS)
-            .values(
-                "indicator_id",
-                "unit_id",
-                "unit__name",
-                "unit__kind",
-                "colour",
-                "value",
-                "progress",
-                "indicator__value_type",
-                "indicator__unit_of_measure",
-                "place",
-            )
-            .order_by()
         )
-        for row in sorted(worst, key=lambda r: (r["indicator_id"], r["place"])):
-            value_type = row["indicator__value_type"]
-            summaries[row["indicator_id"]].worst.append(
-                WorstUnit(
-                    unit_id=row["unit_id"],
-                    name=row["unit__name"],
-                    kind=row["unit__kind"],
-                    colour=row["colour"],
-                    value_text=with_unit(
-                        indicator_number(row["value"], value_type),
-                        value_type,
-                        row["indicator__unit_of_measure"],
-                    )
-                    if row["value"] is not None
-                    else _("no value"),
-                    progress=row["progress"],
-                )
+        .filter(place__lte=WORST_UNITS)
+        .values("indicator_id", "unit_id", "colour", "value", "progress", "place")
+        .order_by()
+    )
+    names = {
+        row["pk"]: row
+        for row in Unit.objects.filter(pk__in={w["unit_id"] for w in worst}).values("pk", "name", "kind")
+    }
+    for row in sorted(worst, key=lambda r: (r["indicator_id"], r["place"])):
+        indicator = indicators[row["indicator_id"]]
+        value_type = indicator["value_type"]
+        text = indicator_number(row["value"], value_type)
+        summaries[row["indicator_id"]].worst.append(
+            WorstUnit(
+                unit_id=row["unit_id"],
+                name=names[row["unit_id"]]["name"],
+                kind=names[row["unit_id"]]["kind"],
+                colour=row["colour"],
+                value_text=_("no value")
+                if row["value"] is None
+                else with_unit(text, value_type, indicator["unit_of_measure"]),
+                progress=row["progress"],
             )
+        )
     return sorted(summaries.values(), key=lambda summary: summary.sort_key)
 
 
