@@ -382,6 +382,16 @@ def test_the_national_board_counts_each_indicator_over_the_provinces(
     assert f'href="/dashboard/province/{quang_tri.pk}/"' in html
 
 
+def test_a_long_list_shows_the_worst_and_says_where_the_rest_is(
+    client, central_viewer, indicators, monkeypatch
+):
+    monkeypatch.setattr("reports.boards.selectors.indicators.BOARD_SUMMARY_ROWS", 2)
+    client.force_login(central_viewer)
+    html = section_html(client.get("/dashboard/national/"))
+    assert len(row_ids(html, "indicator-summary")) == 2
+    assert "Hiển thị 2 chỉ tiêu kém nhất trong 5; tệp Excel của báo cáo tuần có đầy đủ." in html
+
+
 def test_an_empty_section_says_so(client, xa_leader, commune):
     client.force_login(xa_leader)
     html = section_html(client.get(f"/dashboard/commune/{commune.pk}/"))

@@ -21,6 +21,7 @@ index), and the counts per indicator are a GROUP BY over them.
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -124,7 +125,8 @@ class TrendValue:
 
 @dataclass
 class IndicatorRow:
-    """An assignment of the board's unit with its latest due figure."""
+    """An assignment of the board's unit with its latest due figure. Its words are worked
+    out once (cached): a board, its PDF and its workbook read each several times."""
 
     assignment_id: int
     indicator_id: int
@@ -153,21 +155,21 @@ class IndicatorRow:
     def colour_label(self) -> str:
         return colour_label(self.colour)
 
-    @property
+    @cached_property
     def period(self) -> str:
         return period_label(self.periodicity, self.period_end)
 
-    @property
+    @cached_property
     def value_text(self) -> str:
         return with_unit(indicator_number(self.value, self.value_type), self.value_type, self.unit_of_measure)
 
-    @property
+    @cached_property
     def milestone_text(self) -> str:
         return with_unit(
             indicator_number(self.milestone, self.value_type), self.value_type, self.unit_of_measure
         )
 
-    @property
+    @cached_property
     def progress_text(self) -> str:
         return percent_2(self.progress)
 
@@ -175,7 +177,7 @@ class IndicatorRow:
     def awaiting_approval(self) -> bool:
         return self.value is not None and self.value_state == ValueState.SUBMITTED
 
-    @property
+    @cached_property
     def reported(self) -> str:
         """ "3 of 4 communes reported" for a rolled-up figure; empty otherwise."""
         if not self.rolls_up or not self.children_total:
@@ -185,7 +187,7 @@ class IndicatorRow:
             return _("%(n)s of %(m)s provinces reported") % values
         return _("%(n)s of %(m)s communes reported") % values
 
-    @property
+    @cached_property
     def why(self) -> str:
         """Why the figure is its colour: the rule that gave it, with its numbers."""
         return figure_why(self)
@@ -405,7 +407,7 @@ class IndicatorSummary:
     child_kind: str
     worst: list[WorstUnit] = field(default_factory=list)
 
-    @property
+    @cached_property
     def period(self) -> str:
         return period_label(self.periodicity, self.period_end)
 
@@ -421,7 +423,7 @@ class IndicatorSummary:
     def colour_label(self) -> str:
         return colour_label(self.colour)
 
-    @property
+    @cached_property
     def counts_text(self) -> str:
         """ "Red 5 (2 with no value), yellow 3, green 80, not coloured 0 of 88 communes"."""
         values = {
