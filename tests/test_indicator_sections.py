@@ -333,6 +333,9 @@ def test_the_commune_board_shows_its_own_indicators_and_no_other_communes(
     for text in ("Tỷ lệ hồ sơ nộp trực tuyến", "Vàng", "74,57%", "78,28%", "79,70%", "chờ duyệt", "<svg"):
         assert text in row, text
     assert 'class="badge yellow"' in row and 'aria-hidden="true">!</span>' in row  # shape and word too
+    # The sparkline says its six periods in words, the latest last.
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", row).group(1)
+    assert desc.count(";") == 5 and desc.endswith(f"{indicators.latest.label}: 74,57% (Vàng, tiến độ 79,70%)")
     # CT-02 is green (12.345), after the yellow one.
     assert row_ids(html, "indicator") == [
         str(own.pk),

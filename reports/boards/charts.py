@@ -451,6 +451,19 @@ class SparkPoint:
     milestone: Decimal | None
     colour: str  # green/yellow/red/none
     value_text: str  # the value as people read it ("74,57%"), for the description
+    progress_text: str = ""  # its progress against the milestone ("79,70%"), if any
+
+
+def _spark_words(point: SparkPoint) -> str:
+    """ "Tháng 11/2026: 74,57% (Vàng, tiến độ 79,70%)"."""
+    if point.progress_text:
+        state = _("%(colour)s, progress %(progress)s") % {
+            "colour": colour_label(point.colour),
+            "progress": point.progress_text,
+        }
+    else:
+        state = colour_label(point.colour)
+    return f"{point.label}: {point.value_text} ({state})"
 
 
 def sparkline(
@@ -466,9 +479,7 @@ def sparkline(
     the description says every value, with its period and colour, for a screen reader
     and for whoever hovers."""
     cid = _chart_id(chart_id)
-    desc = "; ".join(f"{p.label}: {p.value_text} ({colour_label(p.colour)})" for p in points) or _(
-        "No data yet"
-    )
+    desc = "; ".join(_spark_words(p) for p in points) or _("No data yet")
     numbers = [float(v) for p in points for v in (p.value, p.milestone) if v is not None]
     if not numbers:
         return _svg(cid, width, height, title, [], desc=desc)

@@ -152,7 +152,7 @@ def board_query(params: QueryDict) -> str:
 def indicator_sparkline(row) -> SafeString:
     """A board row's trend (reports.boards.selectors.indicators.IndicatorRow.trend) as a
     sparkline: its values over the last periods, the milestones dashed."""
-    from reports.boards.selectors.indicators import indicator_number, with_unit
+    from reports.boards.selectors.indicators import indicator_number, percent_2, with_unit
 
     points = [
         charts.SparkPoint(
@@ -163,6 +163,7 @@ def indicator_sparkline(row) -> SafeString:
             value_text=with_unit(
                 indicator_number(point.value, row.value_type), row.value_type, row.unit_of_measure
             ),
+            progress_text=percent_2(point.progress) if point.progress is not None else "",
         )
         for point in row.trend
     ]
