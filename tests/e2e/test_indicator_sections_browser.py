@@ -47,3 +47,23 @@ def test_the_indicator_sections_fit_a_phone_and_pass_wcag_aa(live_server, page, 
         assert first.locator("svg").is_visible()
         _check(page, f"{name} board's indicators")
         _screenshot(page, f"indicators-{name}-360")
+
+
+def test_the_indicator_tables_fit_a_laptop(live_server, browser, figures, nghe_an):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        _log_in(page, live_server.url, "tw.chitieu", "mat-khau-tw")
+        page.goto(f"{live_server.url}/dashboard/province/{nghe_an.pk}/")
+        found = page.evaluate(MEASURE)
+        assert found["scrollWidth"] <= found["width"] and found["wider"] == [], found
+        section = page.locator("#indicators")
+        # A table, not cards: the colour, the value and the trend side by side in one row.
+        first = section.locator("table.indicator-table tbody tr").first
+        boxes = [first.locator(cell).bounding_box() for cell in ("td.colour", "td.num >> nth=0", "td.trend")]
+        assert len({round(box["y"]) for box in boxes}) == 1, boxes
+        section.screenshot(
+            path=str(_screenshot(page, "indicators-province-1280").with_name("indicators-section-1280.png"))
+        )
+    finally:
+        context.close()
