@@ -275,7 +275,6 @@ def roll_up(rollup: str, children: Iterable[ChildFigure]) -> RolledUp:
         if coloured:
             green = sum(1 for kid in kids if kid.colour == Colour.GREEN)
             value = (Decimal(green) * HUNDRED / len(kids)).quantize(STORED, ROUND_HALF_UP)
-        counted = coloured
     elif counted and rollup == Rollup.SUM:
         value = sum((kid.value for kid in counted if kid.value is not None), Decimal(0))
     elif counted and rollup == Rollup.MEAN:
