@@ -22,6 +22,8 @@ from reports.documents.excel import report_workbook
 from reports.documents.pdf import render_pdf
 from reports.models import ReportKind, Week
 from tasks_app.clock import local_today
+from tasks_app.greening.rules import Rules
+from tasks_app.indicators.figures import refresh_figures
 from tasks_app.models import Colour, Plan, Unit, UnitKind
 from tasks_app.models.indicators import (
     Accumulation,
@@ -30,11 +32,13 @@ from tasks_app.models.indicators import (
     IndicatorAssignment,
     IndicatorFigure,
     IndicatorKind,
+    IndicatorValue,
     Rollup,
     ValueState,
     ValueType,
 )
 from tasks_app.periods import Period, Periodicity, period_ending
+from tasks_app.selectors.greening import current_policy
 
 WEEK = Week.last_finished()
 DELAY = 2  # the default policy's working days between a period's close and its due date
@@ -306,6 +310,37 @@ def test_numbers_are_written_the_vietnamese_way():
     assert indicator_number(Decimal("74.565"), ValueType.RATIO) == "74,57%"
     assert indicator_number(Decimal("1"), ValueType.YES_NO) == "Có"
     assert indicator_number(None, ValueType.COUNT) == "—"
+
+
+def test_the_sections_read_the_figures_the_recompute_writes(
+    nghe_an, commune, other_commune, client, tinh_leader
+):
+    """From values to the board: the figures written by tasks_app.indicators.figures."""
+    today = local_today()
+    latest = latest_due(today)
+    make = Maker(today)
+    online = make.indicator(nghe_an, "CT-09", "Hồ sơ trực tuyến", ValueType.RATIO)
+    fields = {
+        "baseline_date": latest.start - datetime.timedelta(days=200),
+        "target_date": latest.end + datetime.timedelta(days=200),
+    }
+    province = make.assign(online, nghe_an, rolls_up=True, **fields)
+    mine = make.assign(online, commune, parent=province, **fields)
+    make.assign(online, other_commune, parent=province, **fields)
+    IndicatorValue.objects.create(
+        assignment=mine, period_start=latest.start, period_end=latest.end, numerator=Decimal(90),
+        denominator=Decimal(100), value=Decimal(90), state=ValueState.APPROVED,
+    )  # fmt: skip
+    refresh_figures(
+        assignment_ids=IndicatorAssignment.objects.filter(parent=province).values_list("pk", flat=True),
+        rules=Rules.from_policy(current_policy()),
+        today=today,
+    )
+    client.force_login(tinh_leader)
+    html = section_html(client.get(f"/dashboard/province/{nghe_an.pk}/"))
+    assert "1 trên 2 xã đã báo cáo" in html and latest.label in html
+    (summary,) = indicator_section(nghe_an, on=today, delay=DELAY).children
+    assert (summary.red, summary.missing, summary.green, summary.total) == (1, 1, 1, 2)
 
 
 # --- The boards, through HTTP ----------------------------------------------------------------
