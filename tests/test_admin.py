@@ -15,17 +15,25 @@ from tasks_app.models import (
     CommitteeRole,
     Evidence,
     GreeningSnapshot,
+    Indicator,
+    IndicatorAssignment,
+    IndicatorEvidence,
+    IndicatorFigure,
+    IndicatorMilestone,
+    IndicatorValue,
     Membership,
     Plan,
     PlanPhase,
     Role,
     SteeringCommittee,
+    TargetChange,
     Task,
     TaskGroup,
     TaskStatus,
     TaskUpdate,
     Unit,
     User,
+    ValueEvent,
 )
 
 ALL_MODELS = [
@@ -40,6 +48,14 @@ ALL_MODELS = [
     Evidence,
     User,
     Membership,
+    Indicator,
+    IndicatorAssignment,
+    IndicatorMilestone,
+    TargetChange,
+    IndicatorValue,
+    ValueEvent,
+    IndicatorEvidence,
+    IndicatorFigure,
 ]
 
 

@@ -102,6 +102,11 @@ def _admin_form(policy: GreeningPolicy, band_rows, **overrides) -> dict:
         "overdue_key_task_makes_red": "on",
         "own_tasks_weight": policy.own_tasks_weight,
         "completion_proof": policy.completion_proof,
+        "indicator_green_from": policy.indicator_green_from,
+        "indicator_yellow_from": policy.indicator_yellow_from,
+        "indicator_jump_percent": policy.indicator_jump_percent,
+        "indicator_due_working_days": policy.indicator_due_working_days,
+        "indicator_weight": policy.indicator_weight,
         "loaded_version": policy.version,
         "change_note": "",
         "bands-TOTAL_FORMS": len(band_rows),
@@ -165,3 +170,29 @@ def test_the_admin_refuses_a_stale_form(client, staff_admin):
     response = client.post(url, stale)
     assert response.status_code == 200
     assert GreeningPolicy.objects.get().near_deadline_days == 9
+
+
+def test_staff_set_the_indicator_thresholds_and_weight(client, staff_admin):
+    client.force_login(staff_admin)
+    policy = GreeningPolicy.objects.get()
+    url = f"/admin/tasks_app/greeningpolicy/{policy.pk}/change/"
+    data = _admin_form(policy, [("red", "0", "50"), ("yellow", "50", "80"), ("green", "80", "100")])
+    data.update(
+        indicator_green_from=90, indicator_yellow_from=70, indicator_weight=20, change_note="Chỉ tiêu"
+    )
+    assert client.post(url, data).status_code == 302
+    policy.refresh_from_db()
+    assert (policy.version, policy.indicator_green_from, policy.indicator_yellow_from) == (2, 90, 70)
+    assert GreeningPolicyChange.objects.get(policy_version=2).changes["indicator_weight"] == [0, 20]
+
+
+def test_the_admin_refuses_a_yellow_threshold_above_the_green_one(client, staff_admin):
+    client.force_login(staff_admin)
+    policy = GreeningPolicy.objects.get()
+    url = f"/admin/tasks_app/greeningpolicy/{policy.pk}/change/"
+    data = _admin_form(policy, [("red", "0", "50"), ("yellow", "50", "80"), ("green", "80", "100")])
+    data.update(indicator_green_from=60, indicator_yellow_from=70)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Ngưỡng vàng của chỉ tiêu không thể cao hơn ngưỡng xanh." in response.content.decode()
+    assert GreeningPolicy.objects.get().version == 1

@@ -34,14 +34,14 @@ DEADLINE = D(2026, 12, 14)
 @pytest.mark.parametrize(
     ("periodicity", "day", "start", "end", "label"),
     [
-        (Periodicity.MONTHLY, D(2026, 11, 5), D(2026, 10, 15), D(2026, 11, 14), "Month 11/2026"),
-        (Periodicity.MONTHLY, D(2026, 11, 14), D(2026, 10, 15), D(2026, 11, 14), "Month 11/2026"),
-        (Periodicity.MONTHLY, D(2026, 11, 15), D(2026, 11, 15), D(2026, 12, 14), "Month 12/2026"),
-        (Periodicity.MONTHLY, D(2026, 12, 20), D(2026, 12, 15), D(2027, 1, 14), "Month 1/2027"),
-        (Periodicity.QUARTERLY, D(2026, 10, 1), D(2026, 9, 15), D(2026, 12, 14), "Quarter IV/2026"),
-        (Periodicity.QUARTERLY, D(2026, 12, 15), D(2026, 12, 15), D(2027, 3, 14), "Quarter I/2027"),
-        (Periodicity.SIX_MONTHLY, D(2026, 1, 3), D(2025, 12, 15), D(2026, 6, 14), "First half of 2026"),
-        (Periodicity.YEARLY, D(2026, 3, 1), D(2025, 12, 15), D(2026, 12, 14), "Year 2026"),
+        (Periodicity.MONTHLY, D(2026, 11, 5), D(2026, 10, 15), D(2026, 11, 14), "Tháng 11/2026"),
+        (Periodicity.MONTHLY, D(2026, 11, 14), D(2026, 10, 15), D(2026, 11, 14), "Tháng 11/2026"),
+        (Periodicity.MONTHLY, D(2026, 11, 15), D(2026, 11, 15), D(2026, 12, 14), "Tháng 12/2026"),
+        (Periodicity.MONTHLY, D(2026, 12, 20), D(2026, 12, 15), D(2027, 1, 14), "Tháng 1/2027"),
+        (Periodicity.QUARTERLY, D(2026, 10, 1), D(2026, 9, 15), D(2026, 12, 14), "Quý IV/2026"),
+        (Periodicity.QUARTERLY, D(2026, 12, 15), D(2026, 12, 15), D(2027, 3, 14), "Quý I/2027"),
+        (Periodicity.SIX_MONTHLY, D(2026, 1, 3), D(2025, 12, 15), D(2026, 6, 14), "6 tháng đầu năm 2026"),
+        (Periodicity.YEARLY, D(2026, 3, 1), D(2025, 12, 15), D(2026, 12, 14), "Năm 2026"),
     ],
 )
 def test_periods_close_on_the_14th(periodicity, day, start, end, label):

@@ -9,9 +9,18 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from nq57.devtools.demo.seed import UNITS_WITHOUT_LOCAL_WORK
+from tasks_app.indicators.access import may_decide_value, may_enter_value, values_to_decide
+from tasks_app.indicators.rules import flags
 from tasks_app.models import (
+    Colour,
     CommitteeMember,
+    FigureReason,
     GreeningSnapshot,
+    Indicator,
+    IndicatorAssignment,
+    IndicatorFigure,
+    IndicatorMilestone,
+    IndicatorValue,
     Membership,
     Plan,
     Role,
@@ -23,8 +32,20 @@ from tasks_app.models import (
     Unit,
     UnitKind,
     User,
+    ValueEvent,
+    ValueState,
+)
+from tasks_app.models.indicators import (
+    Accumulation,
+    Direction,
+    IndicatorKind,
+    TargetChange,
+    ValueFlag,
+    ValueType,
 )
 from tasks_app.passwords import DEMO_PASSWORD
+from tasks_app.periods import period_containing
+from tasks_app.selectors.greening import current_rules
 
 TODAY = datetime.date(2026, 11, 21)
 OPEN = [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.AWAITING_APPROVAL]
@@ -171,15 +192,43 @@ def test_steering_committees_have_members(seeded):
     assert CommitteeMember.objects.filter(user__username="xa.lanhdao").exists()
 
 
+INDICATOR_MODELS = (
+    Indicator,
+    IndicatorAssignment,
+    IndicatorMilestone,
+    IndicatorValue,
+    ValueEvent,
+    IndicatorFigure,
+)
+
+
 def test_a_rerun_duplicates_nothing(seeded):
     counts = [
         m.objects.count()
-        for m in (Task, TaskUpdate, Plan, User, Membership, SteeringCommittee, CommitteeMember)
+        for m in (
+            Task,
+            TaskUpdate,
+            Plan,
+            User,
+            Membership,
+            SteeringCommittee,
+            CommitteeMember,
+            *INDICATOR_MODELS,
+        )
     ]
     output = seed()
     assert [
         m.objects.count()
-        for m in (Task, TaskUpdate, Plan, User, Membership, SteeringCommittee, CommitteeMember)
+        for m in (
+            Task,
+            TaskUpdate,
+            Plan,
+            User,
+            Membership,
+            SteeringCommittee,
+            CommitteeMember,
+            *INDICATOR_MODELS,
+        )
     ] == counts
     assert "3" in output and DEMO_PASSWORD in output
 
@@ -260,3 +309,160 @@ def test_communes_copies_are_assigned_by_the_province_office_and_reported_by_the
     assert not reported.exclude(author__memberships__unit=F("task__lead_unit")).exists()
     assert copies.filter(last_own_update_at__isnull=False).exists()
     assert not copies.filter(updates__kind="progress").filter(last_own_update_at__isnull=True).exists()
+
+
+# --- Indicators (issue 19, point 7) ------------------------------------------------------------
+
+
+def test_each_demo_province_adopts_a_dozen_indicators_of_every_kind(seeded):
+    for code in ("40", "44", "48"):
+        own = Indicator.objects.filter(owner_unit__code=code, owner_unit__kind=UnitKind.PROVINCE)
+        assert 10 <= own.count() <= 15
+        assert set(own.values_list("value_type", flat=True)) == set(ValueType.values)
+        assert set(own.values_list("accumulation", flat=True)) == set(Accumulation.values)
+        assert set(own.values_list("kind", flat=True)) == set(IndicatorKind.values)
+        assert set(own.values_list("periodicity", flat=True)) == {"monthly", "quarterly", "yearly"}
+        assert own.filter(direction=Direction.LOWER).exists()
+        assert own.filter(evidence_required=True).exists() and own.filter(natural_max__isnull=False).exists()
+        assert not own.exclude(plan__issuing_unit__code=code).exists()
+        assert not own.filter(task_group__isnull=True).exists()
+    central = Indicator.objects.filter(owner_unit__kind=UnitKind.CENTRAL)
+    assert 2 <= central.count() <= 3
+    for indicator in central:
+        provinces = indicator.assignments.filter(unit__kind=UnitKind.PROVINCE, rolls_up=False)
+        assert set(provinces.values_list("unit__code", flat=True)) == {"40", "44", "48"}
+
+
+def test_province_indicators_cascade_to_every_commune_with_their_own_targets(seeded):
+    for province in Unit.objects.filter(code__in=["40", "44", "48"], kind=UnitKind.PROVINCE):
+        communes = Unit.objects.filter(province=province, kind=UnitKind.COMMUNE).exclude(
+            code__in=UNITS_WITHOUT_LOCAL_WORK
+        )
+        rolled = IndicatorAssignment.objects.filter(unit=province, rolls_up=True)
+        assert rolled.count() >= 6
+        for parent in rolled:
+            kids = parent.children.all()
+            assert kids.count() == communes.count()
+            assert (
+                not kids.exclude(unit__province=province).exists() and not kids.filter(rolls_up=True).exists()
+            )
+        entered = IndicatorAssignment.objects.filter(
+            unit=province, rolls_up=False, indicator__owner_unit=province, parent__isnull=True
+        )
+        assert 2 <= entered.count() <= 3
+    # Some communes' targets differ from their neighbours' (wards, villages, size).
+    ct01 = IndicatorAssignment.objects.filter(indicator__code="CT-01", unit__kind=UnitKind.COMMUNE)
+    assert ct01.values("target_value").distinct().count() > 1
+    assert IndicatorMilestone.objects.exists() and TargetChange.objects.exists()
+    # Nghệ An's public target: 50,000 digital signatures, shared among its communes.
+    signatures = IndicatorAssignment.objects.get(indicator__code="CT-06", unit__code="40", rolls_up=True)
+    assert signatures.target_value == 50_000
+    assert sum(signatures.children.values_list("target_value", flat=True)) == 50_000
+
+
+def test_indicators_show_every_colour_and_every_state(seeded):
+    figures = IndicatorFigure.objects.all()
+    assert set(figures.values_list("colour", flat=True)) == set(Colour.values)
+    assert figures.filter(colour=Colour.RED, reason=FigureReason.MISSING).exists()  # no value after due
+    assert figures.filter(colour=Colour.RED, reason=FigureReason.PROGRESS).exists()
+    assert figures.filter(colour=Colour.NONE, reason=FigureReason.NOT_DUE).exists()
+    assert figures.filter(colour=Colour.NONE, reason=FigureReason.BEFORE_DEADLINE).exists()
+    values = IndicatorValue.objects.all()
+    assert set(values.values_list("state", flat=True)) == set(ValueState.values)
+    assert not values.filter(state=ValueState.RETURNED, return_reason="").exists()
+    kinds = set(ValueEvent.objects.values_list("kind", flat=True))
+    assert {"created", "submitted", "approved", "returned", "reopened", "edited"} <= kinds
+    reopened = ValueEvent.objects.filter(kind="reopened")
+    assert not reopened.filter(reason="").exists()
+    flagged = {flag for row in values.exclude(flags=[]).values_list("flags", flat=True) for flag in row}
+    assert flagged == set(ValueFlag.values)
+    went_down = [v for v in values if ValueFlag.WENT_DOWN in v.flags]
+    assert went_down and all(v.note for v in went_down)
+
+
+def test_flags_are_the_rules_own(seeded):
+    rules = current_rules()
+    by_assignment: dict[int, list[IndicatorValue]] = {}
+    for value in IndicatorValue.objects.select_related("assignment__indicator").order_by("period_end"):
+        by_assignment.setdefault(value.assignment_id, []).append(value)
+    checked = 0
+    for rows in by_assignment.values():
+        indicator = rows[0].assignment.indicator
+        for index, value in enumerate(rows):
+            before = rows[index - 1] if index else None
+            previous = before.value if before and before.period_end == _period_before(value) else None
+            expected = flags(
+                value=value.value,
+                accumulation=indicator.accumulation,
+                natural_min=indicator.natural_min,
+                natural_max=indicator.natural_max,
+                previous=previous,
+                rules=rules,
+            )
+            assert value.flags == expected, (indicator.code, value.period_end)
+            checked += 1
+    assert checked > 10_000
+
+
+def _period_before(value: IndicatorValue) -> datetime.date:
+    periodicity = value.assignment.indicator.periodicity
+    return period_containing(periodicity, value.period_end).previous().end
+
+
+def test_histories_of_values_lead_to_their_state_and_name_the_personas(seeded):
+    values = IndicatorValue.objects.annotate(n=Count("events"), last=Max("events__version"))
+    assert not values.exclude(n=F("version")).exists() and not values.exclude(last=F("version")).exists()
+    last = ValueEvent.objects.filter(version=F("value__version"))
+    assert not last.exclude(state_after=F("value__state")).exists()
+    assert not ValueEvent.objects.filter(created_at__date__gt=TODAY + datetime.timedelta(days=1)).exists()
+    officer, leader = User.objects.get(username="xa.canbo"), User.objects.get(username="tinh.lanhdao")
+    commune = officer.memberships.get().unit
+    mine = ValueEvent.objects.filter(value__assignment__unit=commune)
+    assert set(mine.filter(kind__in=["created", "submitted", "edited"]).values_list("author", flat=True)) == {
+        officer.pk
+    }
+    assert set(
+        mine.filter(kind__in=["approved", "returned", "reopened"]).values_list("author", flat=True)
+    ) == {leader.pk}
+    # A value that needs evidence was submitted with a file.
+    submitted = ValueEvent.objects.filter(
+        kind="submitted", value__assignment__indicator__evidence_required=True
+    )
+    assert submitted.exists() and not submitted.filter(evidence__isnull=True).exists()
+
+
+def test_the_commune_officer_has_a_period_to_enter_now(seeded):
+    officer = User.objects.get(username="xa.canbo")
+    commune = officer.memberships.get().unit
+    open_now = []
+    for assignment in IndicatorAssignment.objects.filter(unit=commune).select_related("indicator", "unit"):
+        assert may_enter_value(officer, assignment)
+        period = period_containing(assignment.indicator.periodicity, TODAY)
+        value = assignment.values.filter(period_end=period.end).first()
+        if value is None or value.state in (ValueState.DRAFT, ValueState.RETURNED):
+            open_now.append(assignment.indicator.code)
+    assert len(open_now) >= 5
+    assert IndicatorValue.objects.filter(assignment__unit=commune, state=ValueState.DRAFT).exists()
+
+
+def test_the_province_leader_has_values_of_their_communes_to_approve(seeded):
+    leader = User.objects.get(username="tinh.lanhdao")
+    queue = values_to_decide(leader)
+    assert queue.count() >= 5
+    assert not queue.exclude(
+        assignment__unit__province__code="40", assignment__unit__kind=UnitKind.COMMUNE
+    ).exists()
+    assert queue.exclude(flags=[]).exists()  # flagged ones among them, to look at twice
+    assert all(
+        may_decide_value(leader, value.assignment) for value in queue.select_related("assignment__unit")
+    )
+
+
+def test_figures_exist_for_every_assignment(seeded):
+    assert not IndicatorAssignment.objects.filter(figures__isnull=True).exists()
+    latest = period_containing("monthly", TODAY).previous()
+    rolled = IndicatorFigure.objects.get(
+        assignment__indicator__code="CT-01", assignment__unit__code="40", period_end=latest.end
+    )
+    assert 0 < rolled.children_counted < rolled.children_total
+    assert rolled.value is not None and rolled.colour != Colour.NONE

@@ -9,7 +9,16 @@ from rest_framework import serializers
 from reports.models import ReportKind, ReportStatus
 from tasks_app.api.schema import ErrorResponse428Serializer
 from tasks_app.api.serializers.reference import UnitBriefSerializer
-from tasks_app.models import Colour
+from tasks_app.models import (
+    INDICATOR_PERIODICITIES,
+    Accumulation,
+    Colour,
+    Direction,
+    FigureReason,
+    IndicatorKind,
+    Rollup,
+    ValueType,
+)
 
 ERROR_SHOWN = 300  # characters of a failed render's error, as templates/reports/detail.html
 
@@ -205,3 +214,55 @@ class ErrorResponse409Serializer(ErrorResponse428Serializer):
     """The one error shape, with the report's status: it cannot be downloaded yet."""
 
     status = serializers.ChoiceField(choices=ReportStatus.choices)
+
+
+class IndicatorFigureSerializer(serializers.Serializer):
+    period_end = serializers.DateField(help_text=_("The period's close (the 14th of its last month)."))
+    period_label = serializers.CharField(help_text=_("The period's name: “Tháng 11/2026”, “Quý IV/2026”."))
+    due_date = serializers.DateField()
+    value = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    value_state = serializers.CharField(
+        help_text=_("approved, submitted (counted, awaiting approval), or empty: no value counted.")
+    )
+    numerator = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    denominator = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    milestone = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    progress = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text=_("Change achieved over change needed, in %."),
+    )
+    colour = serializers.ChoiceField(choices=Colour.choices)
+    colour_label = serializers.CharField()
+    reason = serializers.ChoiceField(choices=FigureReason.choices)
+    reason_label = serializers.CharField()
+    children_counted = serializers.IntegerField(help_text=_("For a roll-up: the units below that reported."))
+    children_total = serializers.IntegerField(help_text=_("For a roll-up: the units below."))
+
+
+class UnitIndicatorSerializer(serializers.Serializer):
+    assignment_id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=IndicatorKind.choices)
+    unit_of_measure = serializers.CharField()
+    value_type = serializers.ChoiceField(choices=ValueType.choices)
+    accumulation = serializers.ChoiceField(choices=Accumulation.choices)
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    periodicity = serializers.ChoiceField(choices=INDICATOR_PERIODICITIES)
+    rollup = serializers.ChoiceField(choices=Rollup.choices)
+    rolls_up = serializers.BooleanField(help_text=_("True: the value is rolled up from the units below."))
+    owner_unit = serializers.IntegerField(help_text=_("The unit that adopted the indicator."))
+    plan = serializers.IntegerField()
+    task_group = serializers.IntegerField(allow_null=True)
+    baseline_value = serializers.DecimalField(max_digits=18, decimal_places=4)
+    baseline_date = serializers.DateField()
+    target_value = serializers.DecimalField(max_digits=18, decimal_places=4)
+    target_date = serializers.DateField()
+    periods = IndicatorFigureSerializer(many=True)
+
+
+class UnitIndicatorsSerializer(serializers.Serializer):
+    unit = UnitBriefSerializer()
+    indicators = UnitIndicatorSerializer(many=True)

@@ -6,7 +6,7 @@ routes end at /units/{id}/, so these add to them without clashing."""
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from reports.api import feed, greening, reports
+from reports.api import feed, greening, indicators, reports
 
 router = SimpleRouter(trailing_slash=True)
 router.register("reports", reports.ReportViewSet, basename="report")
@@ -24,6 +24,7 @@ urlpatterns = [
         greening.UnitGreeningRankingView.as_view(),
         name="unit-greening-ranking",
     ),
+    path("units/<int:pk>/indicators/", indicators.UnitIndicatorsView.as_view(), name="unit-indicators"),
     path("feed/daily/", feed.DailyFeedView.as_view(), name="feed-daily"),
     path("", include(router.urls)),
 ]

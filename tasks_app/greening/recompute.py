@@ -534,6 +534,7 @@ def _apply_changes(cursor, *, on: datetime.date, stamp: datetime.datetime) -> Wr
         [now],
     )
     written = cursor.rowcount
+    # VALUE_COLUMNS holds the indicator counts too (docs/indicators.md §7): a new row states them.
     columns = ", ".join(("unit_id", "on_date", "scope", *VALUE_COLUMNS, "computed_at"))
     values = ", ".join(f"c.{c}" for c in VALUE_COLUMNS)
     cursor.execute(

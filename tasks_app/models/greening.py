@@ -95,12 +95,12 @@ class GreeningPolicy(models.Model):
     )
     # Indicators (docs/indicators.md §4, §5 and §7).
     indicator_green_from = models.PositiveSmallIntegerField(
-        _("an indicator is green from (% of the progress needed)"),
+        _("an indicator is green from this progress (%)"),
         default=95,
         validators=[MaxValueValidator(1000)],
     )
     indicator_yellow_from = models.PositiveSmallIntegerField(
-        _("an indicator is yellow from (% of the progress needed)"),
+        _("an indicator is yellow from this progress (%)"),
         default=60,
         validators=[MaxValueValidator(1000)],
     )
@@ -293,8 +293,9 @@ class GreeningSnapshot(models.Model):
     red_by_key_task = models.BooleanField(_("red because a key task is overdue"), default=False)
     # Indicators in the rate (docs/indicators.md §7): the unit's own coloured indicators in
     # the latest due period, and how many of them are green.
-    n_indicators_counted = models.PositiveIntegerField(_("coloured indicators"), default=0)
-    n_indicators_green = models.PositiveIntegerField(_("green indicators"), default=0)
+    # (Defaults in the database too: the SQL recompute's INSERT names only what it computes.)
+    n_indicators_counted = models.PositiveIntegerField(_("coloured indicators"), default=0, db_default=0)
+    n_indicators_green = models.PositiveIntegerField(_("green indicators"), default=0, db_default=0)
     indicator_rate = models.DecimalField(_("indicator rate (%)"), max_digits=5, decimal_places=2, null=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
     rank_among = models.PositiveIntegerField(_("ranked among"), null=True)

@@ -223,6 +223,7 @@ ROUTES = [
     Route("units/{pk}/greening/history/", {"GET": READ}, "unit", BY_UNIT),
     Route("units/{pk}/greening/why/", {"GET": READ}, "unit", BY_UNIT),
     Route("units/{pk}/greening/ranking/", {"GET": READ}, "unit", BY_UNIT),
+    Route("units/{pk}/indicators/", {"GET": READ}, "unit", BY_UNIT),
     Route(
         "feed/daily/",
         {"GET": READ},

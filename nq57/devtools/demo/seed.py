@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from nq57.devtools.demo import catalogue as cat
+from nq57.devtools.demo.indicators import IndicatorReport, seed_indicators
 from nq57.devtools.demo.timeline import Life, Step, build_life, pick_scenario, round5
 from tasks_app.actions.greening import greening_recompute
 from tasks_app.actions.units import default_source_path, read_unit_source, units_load
@@ -63,6 +64,7 @@ class SeedReport:
     updates: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, unit
     snapshot_dates: int = 0
+    indicators: IndicatorReport = field(default_factory=IndicatorReport)
 
 
 # The special zones of the Paracel and Spratly islands (Hoàng Sa, Trường Sa) are units of
@@ -96,6 +98,15 @@ def seed_demo(*, scale: str, today: datetime.date, log: Callable[[str], None] = 
         report.tasks += tasks
         report.updates += updates
         log(f"  {province.name}: {tasks} nhiệm vụ, {updates} lượt cập nhật")
+    # Indicators for the demo provinces only, at either scale: they show every colour and
+    # state; a national set would only make the seed slower.
+    report.indicators = seed_indicators(
+        province_codes=[code for code in DEMO_PROVINCE_CODES if code in codes],
+        accounts=accounts,
+        demo_commune=demo_commune,
+        today=today,
+        log=log,
+    )
     report.snapshot_dates = _greening_history(
         root,
         today,
