@@ -158,8 +158,9 @@ def indicator_counts_sql(
 ) -> tuple[str, list]:
     """One aggregate: per unit (columns unit_id, n_ind, n_ind_green), its active
     assignments' stored figures in the latest period of their periodicity that was due
-    before `on` that are coloured, and green. An assignment with no figure for that period
-    (measured from a later baseline) counts nothing."""
+    before `on` that are coloured, and green, if the figure's own due date is before `on`
+    too (as the boards choose it: reports/boards/selectors/indicators.py). An assignment
+    with no figure for that period (measured from a later baseline) counts nothing."""
     latest = _latest_due(on, rules)
     ends = sorted({end for _periodicity, end in latest})
     ops = connection.ops
@@ -178,10 +179,10 @@ def indicator_counts_sql(
         f" AS n_ind, CAST(SUM(CASE WHEN f.colour = '{Colour.GREEN}' THEN 1 ELSE 0 END) AS INTEGER)"
         f" AS n_ind_green FROM {figures} AS f JOIN {assignments} AS a ON a.id = f.assignment_id"
         f" JOIN {indicators} AS i ON i.id = a.indicator_id"
-        f" WHERE f.period_end IN ({', '.join('%s' for _ in ends)}) AND ({which})"
+        f" WHERE f.period_end IN ({', '.join('%s' for _ in ends)}) AND ({which}) AND f.due_date < %s"
         f" AND a.is_active AND i.is_active{only} GROUP BY f.unit_id"
     )
-    return sql, params
+    return sql, [*params, ops.adapt_datefield_value(on)]
 
 
 def indicator_counts(*, on: datetime.date, rules: Rules) -> dict[int, tuple[int, int]]:
@@ -191,7 +192,7 @@ def indicator_counts(*, on: datetime.date, rules: Rules) -> dict[int, tuple[int,
         which |= Q(indicator__periodicity=periodicity, period_end=end)
     found: dict[int, list[int]] = {}
     rows = IndicatorFigure.objects.filter(
-        which, assignment__is_active=True, assignment__indicator__is_active=True
+        which, due_date__lt=on, assignment__is_active=True, assignment__indicator__is_active=True
     )
     for unit_id, colour in rows.values_list("unit_id", "colour"):
         counts = found.setdefault(unit_id, [0, 0])
