@@ -159,9 +159,13 @@ def _changes_sql(
     *, source: TaskSource, on: datetime.date, rules: Rules, targets: Collection[int] | None
 ) -> tuple[str, list]:
     fine_sql, params = fine_counts_sql(source, on=on, rules=rules, unit_ids=targets)
-    # The units' own indicators in the latest due period (docs/indicators.md §7).
-    indicator_sql, indicator_params = indicator_counts_sql(on=on, rules=rules, unit_ids=targets)
-    params += indicator_params
+    # The units' own indicators in the latest due period (docs/indicators.md §7); with a
+    # weight of 0 they are not read at all, and every figure is as on tasks alone.
+    if rules.indicator_weight:
+        indicator_sql, indicator_params = indicator_counts_sql(on=on, rules=rules, unit_ids=targets)
+        params += indicator_params
+    else:
+        indicator_sql = "SELECT CAST(NULL AS BIGINT) AS unit_id, 0 AS n_ind, 0 AS n_ind_green WHERE 1 = 0"
     target_list = ", ".join(str(int(unit_id)) for unit_id in sorted(targets)) if targets is not None else ""
     only_targets = f" AND u.id IN ({target_list})" if targets is not None else ""
     ctes = [

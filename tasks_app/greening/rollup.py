@@ -104,8 +104,10 @@ def roll_up(
 
     `indicators`: unit -> (coloured, green) of its own indicators in the latest due period
     (counting.indicator_counts). They weigh in the "all" scope's rate by the policy's
-    indicator weight; plan and group scopes are judged on tasks alone."""
-    indicators = indicators or {}
+    indicator weight, and are stored, when that weight is above 0; plan and group scopes
+    are judged on tasks alone."""
+    # With a weight of 0 indicators are not read: every figure is as on tasks alone.
+    indicators = (indicators or {}) if rules.indicator_weight else {}
     green_index = [i for i, state in enumerate(STATES) if state_colour(state, rules) == Colour.GREEN]
     counted_index = [i for i, state in enumerate(STATES) if state_colour(state, rules) is not None]
     n_states = len(STATES)
