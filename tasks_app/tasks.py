@@ -1,4 +1,5 @@
 """Celery jobs. Each is a thin shell around an action in tasks_app.actions.greening.
+The nightly run and "recompute one day" also recompute the indicator figures.
 
 Every job is idempotent (the actions upsert by unit, date and scope), so each is
 acknowledged only after it finishes and handed to another worker when its own is lost
@@ -41,7 +42,12 @@ def greening_refresh_stale() -> dict | None:
 # (actions.operations.greening_recompute_today) and its "send again" of a failed run.
 @shared_task(name="greening.recompute_date", **RETRY)
 def greening_recompute_date(on: str) -> dict:
-    return _summary(greening.greening_recompute(on=datetime.date.fromisoformat(on)))
+    # The indicator figures first, in every period: the day's rates read them.
+    figures = greening.indicator_figures_recompute()
+    return _summary(greening.greening_recompute(on=datetime.date.fromisoformat(on))) | {
+        "indicator_figures_written": figures.written,
+        "indicator_figures_removed": figures.removed,
+    }
 
 
 def _summary(result: greening.RecomputeResult) -> dict:

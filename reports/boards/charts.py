@@ -439,3 +439,83 @@ def tile_map(
     tally = {c: sum(1 for t in tiles if t.colour == c) for c in _ORDER}
     desc = "; ".join(f"{colour_label(c)}: {_count_text(n)}" for c, n in tally.items() if n)
     return _svg(cid, width, height, title, body, desc=desc or None, role="group")
+
+
+# --- Sparkline ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SparkPoint:
+    label: str  # the period, e.g. "Tháng 11/2026"
+    value: Decimal | None  # None: no value counted in that period (a gap)
+    milestone: Decimal | None
+    colour: str  # green/yellow/red/none
+    value_text: str  # the value as people read it ("74,57%"), for the description
+    progress_text: str = ""  # its progress against the milestone ("79,70%"), if any
+
+
+def _spark_words(point: SparkPoint) -> str:
+    """ "Tháng 11/2026: 74,57% (Vàng, tiến độ 79,70%)"."""
+    if point.progress_text:
+        state = _("%(colour)s, progress %(progress)s") % {
+            "colour": colour_label(point.colour),
+            "progress": point.progress_text,
+        }
+    else:
+        state = colour_label(point.colour)
+    return f"{point.label}: {point.value_text} ({state})"
+
+
+def sparkline(
+    points: Sequence[SparkPoint],
+    *,
+    title: str,
+    chart_id: str | None = None,
+    width: int = 112,
+    height: int = 30,
+) -> SafeString:
+    """A row's trend in a table cell: its values over the last periods as a line, the
+    milestones as a dashed line, the latest value marked with its colour's icon. No axis:
+    the description says every value, with its period and colour, for a screen reader
+    and for whoever hovers."""
+    cid = _chart_id(chart_id)
+    desc = "; ".join(_spark_words(p) for p in points) or _("No data yet")
+    numbers = [float(v) for p in points for v in (p.value, p.milestone) if v is not None]
+    if not numbers:
+        return _svg(cid, width, height, title, [], desc=desc)
+    low, high = min(numbers), max(numbers)
+    span = high - low or 1.0
+    icon_size = 10.0
+    pad = icon_size / 2 + 1  # the latest value's icon stays inside the box
+    x0, x1 = 3.0, width - pad
+    y0, y1 = pad, height - pad
+    n = len(points)
+
+    def x_at(i: int) -> float:
+        return (x0 + x1) / 2 if n == 1 else x0 + i * (x1 - x0) / (n - 1)
+
+    def y_at(value: Decimal) -> float:
+        return y1 - (float(value) - low) / span * (y1 - y0)
+
+    body: list[str] = []
+    for attribute, dashed in (("milestone", True), ("value", False)):
+        runs: list[list[str]] = [[]]
+        for i, point in enumerate(points):
+            value = getattr(point, attribute)
+            if value is None:
+                runs.append([])
+            else:
+                runs[-1].append(f"{_n(x_at(i))},{_n(y_at(value))}")
+        for run in runs:
+            if len(run) > 1:
+                dash = ' stroke-dasharray="3 2"' if dashed else ""
+                stroke, weight = (MUTED, 1) if dashed else (INK, 1.5)
+                body.append(
+                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{stroke}" '
+                    f'stroke-width="{weight}"{dash} stroke-linejoin="round"/>'
+                )
+    last = points[-1]
+    if last.value is not None:
+        x, y = x_at(n - 1), y_at(last.value)
+        body.append(icon(last.colour, x - icon_size / 2, y - icon_size / 2, icon_size))
+    return _svg(cid, width, height, title, body, desc=desc)

@@ -38,6 +38,9 @@ from tasks_app.selectors.greening import current_policy
 # The commune summary is one page with its signature: shorter lists (the Excel file has all).
 COMMUNE_NOTE_ROWS = 3
 COMMUNE_REASON_ROWS = 4
+COMMUNE_INDICATOR_ROWS = 4
+# The indicators a weekly report's PDF lists, worst first, in each of its two tables.
+INDICATOR_ROWS = 20
 
 
 # --- Quiet units, nationwide -----------------------------------------------------------------

@@ -7,15 +7,17 @@ from itertools import chain
 
 from django.utils.translation import gettext as _
 
+from reports.boards.selectors.indicators import IndicatorSection
 from reports.documents.content import ReportContent
 from reports.models import ReportKind
-from tasks_app.models import snapshot_colour, snapshot_colour_label
+from tasks_app.models import UnitKind, snapshot_colour, snapshot_colour_label
+from tasks_app.models.indicators import ValueType
 from tasks_app.spreadsheets import PERCENT_FORMAT, Styled, WorkbookWriter
 
 
 def report_workbook(content: ReportContent) -> bytes:
-    """The report's tables in one workbook: key figures, the ranking, the bottlenecks and
-    the week's notes, one sheet each, with numbers as numbers (rates as fractions shown
+    """The report's tables in one workbook: key figures, the ranking, the bottlenecks, the
+    indicators and the week's notes, one sheet each, with numbers as numbers (rates as fractions shown
     as percentages) so they can be sorted and summed.
 
     The lists are complete (the PDF shows the first ten of each): the workbook is written
@@ -104,6 +106,10 @@ def report_workbook(content: ReportContent) -> bytes:
         )  # fmt: skip
         book.add_sheet(_("Bottlenecks"), columns, rows)
 
+    indicators = content.board.indicators
+    if indicators is not None:
+        _indicator_sheets(book, indicators)
+
     notes = content.note_lists()
     items = chain(
         ((_("Highlights this week"), i) for i in notes.completed),
@@ -122,6 +128,85 @@ def report_workbook(content: ReportContent) -> bytes:
     book.add_sheet(_("This week"), columns, rows)
 
     return book.to_bytes()
+
+
+def _indicator_sheets(book: WorkbookWriter, section: IndicatorSection) -> None:
+    """The unit's indicators, and for a province or the nation each indicator over the
+    units below, worst first as on the board; every row (the PDF shows the first ones).
+    Numbers as numbers (progress as a fraction shown as a percentage); names, which
+    users type, go through the safe writer like every other text."""
+    columns = [
+        (_("Code"), 12),
+        (_("Indicator"), 48),
+        (_("Colour"), 14),
+        (_("Period"), 16),
+        (_("Value"), 14),
+        (_("Milestone"), 14),
+        (_("Unit of measure"), 14),
+        (_("Progress"), 12),
+        (_("Awaiting approval"), 10),
+        (_("Units reported"), 22),
+        (_("Why"), 60),
+    ]
+    rows: Iterable[list[object]] = (
+        [row.code, row.name, Styled(row.colour_label, colour=row.colour), row.period,
+         _figure_number(row.value, row.value_type), _figure_number(row.milestone, row.value_type),
+         "%" if row.value_type in PERCENT_TYPES else row.unit_of_measure, _progress(row.progress),
+         _("yes") if row.awaiting_approval else "", row.reported, row.why]
+        for row in section.own
+    )  # fmt: skip
+    book.add_sheet(_("Indicators"), columns, rows)
+    if not section.child_kind:
+        return
+    columns = [
+        (_("Code"), 12),
+        (_("Indicator"), 48),
+        (_("Period"), 16),
+        (_("Red"), 8),
+        (_("Of which with no value"), 12),
+        (_("Yellow"), 8),
+        (_("Green"), 8),
+        (_("Not coloured"), 10),
+        (_("Total"), 8),
+        (
+            _("Provinces furthest behind")
+            if section.child_kind == UnitKind.PROVINCE
+            else _("Communes furthest behind"),
+            60,
+        ),
+    ]
+    summaries = (
+        [summary.code, summary.name, summary.period, summary.red, summary.missing, summary.yellow,
+         summary.green, summary.none, summary.total,
+         "; ".join(f"{unit.name} ({unit.colour_label.lower()}, {unit.value_text})" for unit in summary.worst)]
+        for summary in section.children
+    )  # fmt: skip
+    title = (
+        _("Indicators by province") if section.child_kind == UnitKind.PROVINCE else _("Indicators by commune")
+    )
+    book.add_sheet(title, columns, summaries)
+
+
+PERCENT_TYPES = (ValueType.RATIO, ValueType.PERCENTAGE)
+
+
+def _figure_number(value: Decimal | None, value_type: str) -> object:
+    """A value or milestone as a number to sort and sum: a percentage as a fraction shown
+    as one, yes/no in words."""
+    if value is None:
+        return None
+    if value_type == ValueType.YES_NO:
+        return _("yes") if value >= 1 else _("no")
+    if value_type in PERCENT_TYPES:
+        return Styled(float(value) / 100, INDICATOR_PERCENT_FORMAT)
+    return float(value)
+
+
+def _progress(progress: Decimal | None) -> Styled:
+    return Styled(None if progress is None else float(progress) / 100, INDICATOR_PERCENT_FORMAT)
+
+
+INDICATOR_PERCENT_FORMAT = "0.00%"  # indicators are read to two decimals (docs/indicators.md §3)
 
 
 def _rate(rate: Decimal | None) -> Styled:

@@ -12,7 +12,12 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from reports.documents.content import COMMUNE_REASON_ROWS, ReportContent
+from reports.documents.content import (
+    COMMUNE_INDICATOR_ROWS,
+    COMMUNE_REASON_ROWS,
+    INDICATOR_ROWS,
+    ReportContent,
+)
 from reports.models import ReportKind
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts" / "noto-sans"
@@ -39,11 +44,17 @@ def report_html(content: ReportContent, *, generated_at: datetime.datetime) -> s
             "issued": _issue_date(timezone.localdate(generated_at)),
             "font_dir": FONT_DIR.as_uri(),
             "reason_rows": f":{COMMUNE_REASON_ROWS}",  # the one-page commune summary's list
+            # How many indicators each list shows (the Excel file has them all).
+            "indicator_rows": f":{_indicator_rows(content.kind)}",
             # How much of each note the lists quote: a line or two on the one-page summary.
             "note_chars": 120 if content.kind == ReportKind.COMMUNE_SUMMARY else 200,
             "difficulty_chars": 120 if content.kind == ReportKind.COMMUNE_SUMMARY else 300,
         },
     )
+
+
+def _indicator_rows(kind: str) -> int:
+    return COMMUNE_INDICATOR_ROWS if kind == ReportKind.COMMUNE_SUMMARY else INDICATOR_ROWS
 
 
 def _issue_date(day: datetime.date) -> dict[str, str]:

@@ -17,6 +17,7 @@ from tasks_app.clock import local_today
 from tasks_app.greening.counting import task_source
 from tasks_app.greening.recompute import recompute_snapshots
 from tasks_app.greening.rules import Band, Rules, validate_bands
+from tasks_app.indicators.recompute import FigureCounts, open_periods, recompute_figures
 from tasks_app.jobs import enqueue
 from tasks_app.models import (
     GreeningBacklog,
@@ -90,10 +91,42 @@ def greening_backfill(*, start: datetime.date, end: datetime.date) -> list[Recom
 
 
 def greening_nightly(*, today: datetime.date | None = None) -> list[RecomputeResult]:
-    """The midnight run: settle yesterday as of its last update, then start today, when
-    tasks whose deadline was yesterday turn overdue."""
+    """The midnight run: first the indicator figures (values missing after yesterday's
+    due date turn red, a new period starts), which today's rates read; then settle
+    yesterday as of its last update, and start today, when tasks whose deadline was
+    yesterday turn overdue."""
     today = today or local_today()
+    indicator_figures_recompute(today=today, only_open_periods=today.weekday() != FULL_INDICATOR_WEEKDAY)
     return [greening_recompute(on=today - datetime.timedelta(days=1)), greening_recompute(on=today)]
+
+
+# The nightly run revisits only the periods whose figures can change by themselves
+# (indicators.recompute.open_periods); a value, milestone or target saved is refreshed by
+# its action. Once a week (the run of Monday 00:05) it recomputes every period, which
+# also applies a policy change to past periods; the operators' "recompute one day" does
+# the same at once.
+FULL_INDICATOR_WEEKDAY = 0
+
+
+def indicator_figures_recompute(
+    *, today: datetime.date | None = None, only_open_periods: bool = False
+) -> FigureCounts:
+    """Recompute the indicator figures of every active assignment as of `today`, in every
+    period or only in the open ones, and write what changed. Holds the policy row, as the
+    greening runs do, so two runs take turns."""
+    today = today or local_today()
+    with transaction.atomic():
+        rules = Rules.from_policy(GreeningPolicy.objects.select_for_update().get())
+        periods = open_periods(today=today, rules=rules) if only_open_periods else None
+        counts = recompute_figures(rules=rules, today=today, periods=periods)
+    log.info(
+        "Indicator figures as of %s (%s periods): %s written, %s removed",
+        today,
+        "open" if only_open_periods else "all",
+        counts.written,
+        counts.removed,
+    )
+    return counts
 
 
 def _with_ancestors(unit_ids: Iterable[int]) -> tuple[set[int], set[int]]:

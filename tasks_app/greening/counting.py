@@ -11,12 +11,24 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, QuerySet, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.functions import TruncDate
 
 from tasks_app.clock import LOCAL_TZ, end_of_day
 from tasks_app.greening.rules import Rules, TaskColumns, task_state_expression
-from tasks_app.models import STATE_COUNT_FIELDS, Task, TaskState, TaskStatus, TaskUpdate
+from tasks_app.indicators.recompute import latest_due_period
+from tasks_app.models import (
+    STATE_COUNT_FIELDS,
+    Colour,
+    Indicator,
+    IndicatorAssignment,
+    IndicatorFigure,
+    Task,
+    TaskState,
+    TaskStatus,
+    TaskUpdate,
+)
+from tasks_app.models.indicators import INDICATOR_PERIODICITIES
 
 STATES = tuple(TaskState.values)
 
@@ -129,3 +141,61 @@ def count_states(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(row[0], row[1], row[2]): tuple(int(n) for n in row[3:]) for row in cursor.fetchall()}
+
+
+# --- Indicators in the rate (docs/indicators.md §7) ------------------------------------------
+
+
+def _latest_due(on: datetime.date, rules: Rules) -> list[tuple[str, datetime.date]]:
+    return [
+        (periodicity, latest_due_period(periodicity, on=on, rules=rules).end)
+        for periodicity, _label in INDICATOR_PERIODICITIES
+    ]
+
+
+def indicator_counts_sql(
+    *, on: datetime.date, rules: Rules, unit_ids: Collection[int] | None = None
+) -> tuple[str, list]:
+    """One aggregate: per unit (columns unit_id, n_ind, n_ind_green), its active
+    assignments' stored figures in the latest period of their periodicity that was due
+    before `on` that are coloured, and green, if the figure's own due date is before `on`
+    too (as the boards choose it: reports/boards/selectors/indicators.py). An assignment
+    with no figure for that period (measured from a later baseline) counts nothing."""
+    latest = _latest_due(on, rules)
+    ends = sorted({end for _periodicity, end in latest})
+    ops = connection.ops
+    which = " OR ".join("(i.periodicity = %s AND f.period_end = %s)" for _ in latest)
+    params: list = [ops.adapt_datefield_value(end) for end in ends]
+    for periodicity, end in latest:
+        params += [periodicity, ops.adapt_datefield_value(end)]
+    only = ""
+    if unit_ids is not None:
+        only = f" AND f.unit_id IN ({', '.join(str(int(u)) for u in sorted(unit_ids)) or 'NULL'})"
+    figures = IndicatorFigure._meta.db_table
+    assignments = IndicatorAssignment._meta.db_table
+    indicators = Indicator._meta.db_table
+    sql = (
+        f"SELECT f.unit_id, CAST(SUM(CASE WHEN f.colour <> '{Colour.NONE}' THEN 1 ELSE 0 END) AS INTEGER)"
+        f" AS n_ind, CAST(SUM(CASE WHEN f.colour = '{Colour.GREEN}' THEN 1 ELSE 0 END) AS INTEGER)"
+        f" AS n_ind_green FROM {figures} AS f JOIN {assignments} AS a ON a.id = f.assignment_id"
+        f" JOIN {indicators} AS i ON i.id = a.indicator_id"
+        f" WHERE f.period_end IN ({', '.join('%s' for _ in ends)}) AND ({which}) AND f.due_date < %s"
+        f" AND a.is_active AND i.is_active{only} GROUP BY f.unit_id"
+    )
+    return sql, [*params, ops.adapt_datefield_value(on)]
+
+
+def indicator_counts(*, on: datetime.date, rules: Rules) -> dict[int, tuple[int, int]]:
+    """The reference for indicator_counts_sql, through the ORM: unit -> (coloured, green)."""
+    which = Q()
+    for periodicity, end in _latest_due(on, rules):
+        which |= Q(indicator__periodicity=periodicity, period_end=end)
+    found: dict[int, list[int]] = {}
+    rows = IndicatorFigure.objects.filter(
+        which, due_date__lt=on, assignment__is_active=True, assignment__indicator__is_active=True
+    )
+    for unit_id, colour in rows.values_list("unit_id", "colour"):
+        counts = found.setdefault(unit_id, [0, 0])
+        counts[0] += colour != Colour.NONE
+        counts[1] += colour == Colour.GREEN
+    return {unit_id: (coloured, green) for unit_id, (coloured, green) in found.items() if coloured or green}

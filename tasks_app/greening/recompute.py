@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from tasks_app.greening.counting import STATES, TaskSource, fence, fine_counts_sql
+from tasks_app.greening.counting import STATES, TaskSource, fence, fine_counts_sql, indicator_counts_sql
 from tasks_app.greening.rules import Rules, state_colour
 from tasks_app.models import (
     ALL_SCOPE,
@@ -80,8 +80,11 @@ VALUE_COLUMNS = (
     "rank",
     "rank_among",
     *SUBTREE,
+    "n_indicators_counted",
+    "n_indicators_green",
+    "indicator_rate",
 )
-DECIMAL_COLUMNS = {"own_rate", "children_green_share", "rate"}
+DECIMAL_COLUMNS = {"own_rate", "children_green_share", "rate", "indicator_rate"}
 TEXT_COLUMNS = {"scope_kind": 8, "colour": 8}
 
 
@@ -156,6 +159,13 @@ def _changes_sql(
     *, source: TaskSource, on: datetime.date, rules: Rules, targets: Collection[int] | None
 ) -> tuple[str, list]:
     fine_sql, params = fine_counts_sql(source, on=on, rules=rules, unit_ids=targets)
+    # The units' own indicators in the latest due period (docs/indicators.md §7); with a
+    # weight of 0 they are not read at all, and every figure is as on tasks alone.
+    if rules.indicator_weight:
+        indicator_sql, indicator_params = indicator_counts_sql(on=on, rules=rules, unit_ids=targets)
+        params += indicator_params
+    else:
+        indicator_sql = "SELECT CAST(NULL AS BIGINT) AS unit_id, 0 AS n_ind, 0 AS n_ind_green WHERE 1 = 0"
     target_list = ", ".join(str(int(unit_id)) for unit_id in sorted(targets)) if targets is not None else ""
     only_targets = f" AND u.id IN ({target_list})" if targets is not None else ""
     ctes = [
@@ -165,6 +175,7 @@ def _changes_sql(
         "group_scopes (group_id, scope_group) AS"
         f" ({_implemented_sql(GROUPS, 'group_scopes', 'group_id', 'scope_group')})",
         f"own AS ({_own_sql()})",
+        f"ind AS ({indicator_sql})",
         f"units AS (SELECT u.id, u.parent_id, u.kind, {_kind_code('u')} AS kind_code, p.kind AS parent_kind"
         f" FROM {UNITS} AS u LEFT JOIN {UNITS} AS p ON p.id = u.parent_id"
         f" WHERE u.is_active{only_targets})",
@@ -264,7 +275,7 @@ def _stored_sql(target_list: str) -> str:
         f" {skind} AS skind, {sobj} AS sobj,"
         f" {kept}, s.children_counted, s.children_green, s.n_counted, s.n_green, s.own_rate,"
         f" s.children_green_share, s.rate, {rate_h} AS rate_h, s.colour, s.red_by_key_task,"
-        " s.policy_version"
+        " s.policy_version, s.n_indicators_counted, s.n_indicators_green, s.indicator_rate"
         f" FROM {SNAPSHOTS} AS s JOIN {UNITS} AS u ON u.id = s.unit_id"
         " JOIN units AS p ON p.id = u.parent_id"  # the parent is recomputed, so in `units`
         f" WHERE s.on_date = %s AND u.is_active AND u.parent_id IN ({target_list})"
@@ -294,7 +305,9 @@ def _level_ctes(
         ctes.append(
             f"{name}_raw AS (SELECT u.id AS unit_id, {unit_columns}, COALESCE(o.skind, {ALL}) AS skind,"
             f" COALESCE(o.sobj, 0) AS sobj, {own_counts}, {subtree}, 0 AS children_counted,"
-            f" 0 AS children_green FROM {name}_units AS u LEFT JOIN own AS o ON o.unit_id = u.id)"
+            f" 0 AS children_green, {_indicators('COALESCE(o.skind, 0)')}"
+            f" FROM {name}_units AS u LEFT JOIN own AS o ON o.unit_id = u.id"
+            " LEFT JOIN ind AS i ON i.unit_id = u.id)"
         )
     else:
         # One aggregate over the unit's own rows, its children's rows and a zero "all"
@@ -338,11 +351,21 @@ def _level_ctes(
         ctes.append(
             f"{name}_raw AS (SELECT r.unit_id, {unit_columns}, r.skind, r.sobj,"
             f" {', '.join(f'r.{c}' for c in (*COUNTS, 'n_overdue_key', *SUBTREE))},"
-            " r.children_counted, r.children_green"
-            f" FROM {name}_sums AS r JOIN {name}_units AS u ON u.id = r.unit_id)"
+            f" r.children_counted, r.children_green, {_indicators('r.skind')}"
+            f" FROM {name}_sums AS r JOIN {name}_units AS u ON u.id = r.unit_id"
+            " LEFT JOIN ind AS i ON i.unit_id = r.unit_id)"
         )
     ctes += _figures_ctes(name, weight=weight, rules=rules)
     return ctes
+
+
+def _indicators(skind: str) -> str:
+    """The unit's own coloured and green indicators (from `ind`, joined as i), in the
+    "all" scope only: plan and group scopes are judged on tasks alone."""
+    return (
+        f"CASE WHEN {skind} = {ALL} THEN COALESCE(i.n_ind, 0) ELSE 0 END AS n_indicators_counted,"
+        f" CASE WHEN {skind} = {ALL} THEN COALESCE(i.n_ind_green, 0) ELSE 0 END AS n_indicators_green"
+    )
 
 
 def _figures_ctes(name: str, *, weight: int | None, rules: Rules) -> list[str]:
@@ -369,6 +392,23 @@ def _figures_ctes(name: str, *, weight: int | None, rules: Rules) -> list[str]:
         den = (
             f"CASE WHEN {both} THEN CAST(n_counted AS BIGINT) * children_counted"
             f" WHEN children_counted > 0 THEN {share[1]} ELSE {own[1]} END"
+        )
+    # Indicators weigh W% (docs/indicators.md §7): with tasks' rate t = tn/td and the
+    # indicators' i = 100·ig/ic, ((100−W)·tn·ic + W·100·ig·td) / (100·td·ic). A part with
+    # nothing to count drops out. W = 0 leaves the task rate as it is.
+    task_num, task_den = num, den
+    indicator_weight = rules.indicator_weight
+    if indicator_weight:
+        both = f"({task_den}) > 0 AND n_indicators_counted > 0"
+        num = (
+            f"CASE WHEN {both} THEN {100 - indicator_weight} * CAST({task_num} AS BIGINT)"
+            " * n_indicators_counted"
+            f" + {indicator_weight * 100} * CAST(n_indicators_green AS BIGINT) * ({task_den})"
+            f" WHEN ({task_den}) > 0 THEN {task_num} ELSE 100 * n_indicators_green END"
+        )
+        den = (
+            f"CASE WHEN {both} THEN 100 * CAST({task_den} AS BIGINT) * n_indicators_counted"
+            f" WHEN ({task_den}) > 0 THEN {task_den} ELSE n_indicators_counted END"
         )
     band = _band_colour_sql("rate_num", "rate_den", rules)
     key_rule = (
@@ -416,6 +456,10 @@ def _figures_select(key_rule: str) -> list[str]:
         " AS colour",
         f"CASE WHEN {key_rule} THEN TRUE ELSE FALSE END AS red_by_key_task",
         "CAST(NULL AS BIGINT) AS policy_version",
+        "n_indicators_counted",
+        "n_indicators_green",
+        "CASE WHEN n_indicators_counted > 0 THEN"
+        f" {_hundredths('100 * n_indicators_green', 'n_indicators_counted')} / 100.0 END AS indicator_rate",
     ]
 
 
@@ -472,6 +516,9 @@ def _ranked_select(policy_version: int) -> str:
         f" RANK() OVER ({siblings} ORDER BY rate_h DESC NULLS LAST) END",
         f"CASE WHEN rate_h IS NOT NULL AND parent_id IS NOT NULL THEN COUNT(rate_h) OVER ({siblings}) END",
         *SUBTREE,
+        "n_indicators_counted",
+        "n_indicators_green",
+        "indicator_rate",
     ]
     named = ", ".join(f"{value} AS {name}" for value, name in zip(values, VALUE_COLUMNS, strict=True))
     return f"SELECT unit_id, {scope} AS scope, {named} FROM figures"
@@ -491,22 +538,11 @@ def _apply_changes(cursor, *, on: datetime.date, stamp: datetime.datetime) -> Wr
         [now],
     )
     written = cursor.rowcount
-    # The indicator counts (migration 0020) are NOT NULL without a database default: a new
-    # row states them, 0 until the recompute counts indicators (docs/indicators.md §7).
-    columns = ", ".join(
-        (
-            "unit_id",
-            "on_date",
-            "scope",
-            *VALUE_COLUMNS,
-            "n_indicators_counted",
-            "n_indicators_green",
-            "computed_at",
-        )
-    )
+    # VALUE_COLUMNS holds the indicator counts too (docs/indicators.md §7): a new row states them.
+    columns = ", ".join(("unit_id", "on_date", "scope", *VALUE_COLUMNS, "computed_at"))
     values = ", ".join(f"c.{c}" for c in VALUE_COLUMNS)
     cursor.execute(
-        f"INSERT INTO {SNAPSHOTS} ({columns}) SELECT c.unit_id, %s, c.scope, {values}, 0, 0, %s"
+        f"INSERT INTO {SNAPSHOTS} ({columns}) SELECT c.unit_id, %s, c.scope, {values}, %s"
         f" FROM {CHANGES} AS c WHERE c.stored_id IS NULL",
         [day, now],
     )

@@ -7,13 +7,13 @@ SQL CASE.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from tasks_app.greening.counting import STATES, OwnCounts
-from tasks_app.greening.rules import Rules, state_colour, unit_colour, unit_rate
+from tasks_app.greening.rules import Rules, blend_indicators, state_colour, unit_colour, unit_rate
 from tasks_app.models import Colour, UnitKind
 from tasks_app.models.greening import ALL_SCOPE, SnapshotScope, scope_key
 
@@ -48,6 +48,10 @@ class Figures:
     subtree: tuple[int, ...]  # counts in STATES order over the unit and all below it
     rank: int | None = None
     rank_among: int | None = None
+    # The unit's own coloured indicators and green ones ("all" scope only; docs/indicators.md §7).
+    n_indicators_counted: int = 0
+    n_indicators_green: int = 0
+    indicator_rate: Decimal | None = None
 
 
 def _percent(value: Fraction | None) -> Decimal | None:
@@ -90,9 +94,20 @@ def scope_counts(
 
 
 def roll_up(
-    *, units: Iterable[UnitNode], own: dict[tuple[int, str], tuple[int, ...]], rules: Rules
+    *,
+    units: Iterable[UnitNode],
+    own: dict[tuple[int, str], tuple[int, ...]],
+    rules: Rules,
+    indicators: Mapping[int, tuple[int, int]] | None = None,
 ) -> dict[tuple[int, str], Figures]:
-    """Figures for every unit in every scope found in it or below it (always "all")."""
+    """Figures for every unit in every scope found in it or below it (always "all").
+
+    `indicators`: unit -> (coloured, green) of its own indicators in the latest due period
+    (counting.indicator_counts). They weigh in the "all" scope's rate by the policy's
+    indicator weight, and are stored, when that weight is above 0; plan and group scopes
+    are judged on tasks alone."""
+    # With a weight of 0 indicators are not read: every figure is as on tasks alone.
+    indicators = (indicators or {}) if rules.indicator_weight else {}
     green_index = [i for i, state in enumerate(STATES) if state_colour(state, rules) == Colour.GREEN]
     counted_index = [i for i, state in enumerate(STATES) if state_colour(state, rules) is not None]
     n_states = len(STATES)
@@ -143,6 +158,10 @@ def roll_up(
                     children_green=children_green,
                     own_weight_percent=weight,
                 )
+                coloured, green = indicators.get(unit.id, (0, 0)) if scope == ALL_SCOPE else (0, 0)
+                indicator_rate, rate = blend_indicators(
+                    rate, coloured=coloured, green=green, weight_percent=rules.indicator_weight
+                )
                 colour, by_key = unit_colour(rate=rate, overdue_key=counts[-1], rules=rules)
                 result[(unit.id, scope)] = Figures(
                     counts=counts,
@@ -156,6 +175,9 @@ def roll_up(
                     colour=colour,
                     red_by_key_task=by_key,
                     subtree=tuple(subtree),
+                    n_indicators_counted=coloured,
+                    n_indicators_green=green,
+                    indicator_rate=_percent(indicator_rate),
                 )
     _rank(children=children, result=result)
     return result

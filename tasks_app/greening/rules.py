@@ -309,6 +309,22 @@ def unit_rate(
     return own, share, own * weight + share * (1 - weight)
 
 
+def blend_indicators(
+    task_rate: Fraction | None, *, coloured: int, green: int, weight_percent: int
+) -> tuple[Fraction | None, Fraction | None]:
+    """(indicator rate, the unit's rate) with its own indicators weighed in
+    (docs/indicators.md §7): (1 − w) × task rate + w × indicator rate. A unit with no
+    coloured indicator keeps its task rate whole; one with indicators and nothing counted
+    on tasks is judged on its indicators alone. With w = 0 the rate is the task rate."""
+    indicators = Fraction(green * 100, coloured) if coloured else None
+    if weight_percent == 0 or indicators is None:
+        return indicators, task_rate
+    if task_rate is None:
+        return indicators, indicators
+    weight = Fraction(weight_percent, 100)
+    return indicators, task_rate * (1 - weight) + indicators * weight
+
+
 def unit_colour(*, rate: Fraction | None, overdue_key: int, rules: Rules) -> tuple[str, bool]:
     """(colour, whether the key-task rule made it red)."""
     if rate is None:

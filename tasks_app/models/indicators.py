@@ -377,6 +377,8 @@ class IndicatorValue(models.Model):
         indexes = [
             # The approval queue: a province's submitted values, oldest first.
             models.Index(fields=["state", "submitted_at"], name="value_state_submitted_idx"),
+            # The nightly recompute reads the values of a few periods (indicators/recompute.py).
+            models.Index(fields=["period_end"], name="value_period_idx"),
         ]
 
     def __str__(self) -> str:
@@ -477,16 +479,23 @@ class IndicatorFigure(models.Model):
     is the counted one (entered, or rolled up from the child units); progress and colour
     follow docs/indicators.md §4. Rewritten by every recompute, never edited."""
 
+    # No index of their own on the three keys: the unique (assignment, period) and the
+    # (unit, period) and (indicator, period) indexes below lead with them, and every
+    # index costs the recompute's writes (indicators/recompute.py).
     assignment = models.ForeignKey(
-        IndicatorAssignment, on_delete=models.CASCADE, related_name="figures", verbose_name=_("assignment")
+        IndicatorAssignment,
+        on_delete=models.CASCADE,
+        related_name="figures",
+        verbose_name=_("assignment"),
+        db_index=False,
     )
     # Denormalised from the assignment: boards read a unit's or an indicator's figures
     # for a period with one index probe.
     unit = models.ForeignKey(
-        "tasks_app.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+        "tasks_app.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"), db_index=False
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="+", verbose_name=_("indicator")
+        Indicator, on_delete=models.CASCADE, related_name="+", verbose_name=_("indicator"), db_index=False
     )
     period_end = models.DateField(_("period close"))
     due_date = models.DateField(_("due date"))
@@ -514,6 +523,9 @@ class IndicatorFigure(models.Model):
         indexes = [
             models.Index(fields=["unit", "period_end"], name="figure_unit_period_idx"),
             models.Index(fields=["indicator", "period_end"], name="figure_indicator_period_idx"),
+            # The nightly recompute and the greening rate read every unit's figures of one
+            # or two periods.
+            models.Index(fields=["period_end"], name="figure_period_idx"),
         ]
 
     def __str__(self) -> str:

@@ -32,6 +32,7 @@ from reports.boards.selectors.figures import (
     trend,
     week_change,
 )
+from reports.boards.selectors.indicators import IndicatorSection, indicator_section
 from reports.boards.selectors.reasons import unit_reason
 from tasks_app.clock import local_today
 from tasks_app.greening.rules import Rules
@@ -56,6 +57,7 @@ class NationalBoard:
     bands: list[BandZone]
     pending: bool
     reason: list[str]  # why the nation is its colour (reasons.unit_reason)
+    indicators: IndicatorSection | None = None  # latest due figures (selectors.indicators)
 
     @property
     def ranking(self) -> list[UnitFigures]:
@@ -85,6 +87,7 @@ def national_board(filters: BoardFilters, *, policy: GreeningPolicy) -> National
         bands=band_zones(policy),
         pending=figures_pending(nation),
         reason=unit_reason(snapshot, rules=rules),
+        indicators=indicator_section(nation, on=on, delay=rules.indicator_due_working_days),
     )
 
 
@@ -162,6 +165,7 @@ class UnitBoard:
     communes: list[UnitFigures] = field(default_factory=list)
     commune_colours: dict[str, int] = field(default_factory=dict)
     table: CommuneTable | None = None
+    indicators: IndicatorSection | None = None  # latest due figures (selectors.indicators)
 
     @property
     def snapshot(self) -> GreeningSnapshot | None:
@@ -242,4 +246,7 @@ def _unit_board(
         ),
         pending=figures_pending(unit),
         reason=unit_reason(figures.snapshot, rules=rules),
+        # The unit's own indicators; a province's also counted over its communes. A
+        # commune's section never reads another unit's figures.
+        indicators=indicator_section(unit, on=on, delay=rules.indicator_due_working_days),
     )

@@ -1,12 +1,14 @@
 """Why a unit is its colour, in words a leader can repeat: the same sentences on every
 board and report."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from reports.boards.charts import percent_text
 from tasks_app.greening.rollup import SHARE_CHILD_KIND
-from tasks_app.greening.rules import Rules
+from tasks_app.greening.rules import Rules, unit_rate
 from tasks_app.models import Colour, GreeningSnapshot, Unit, UnitKind, snapshot_colour, snapshot_colour_label
 
 
@@ -17,6 +19,37 @@ def unit_reason(snapshot: GreeningSnapshot | None, *, rules: Rules) -> list[str]
         return [_("No counted tasks: nothing to judge yet.")]
     sentences = []
     rate = percent_text(snapshot.rate)
+    if rules.indicator_weight and snapshot.n_indicators_counted:
+        # The rate weighs the unit's own indicators in (docs/indicators.md §7): say how,
+        # then explain the task rate as without them.
+        task_rate = _task_rate(snapshot, rules)
+        blend = {
+            "rate": rate,
+            "task_weight": 100 - rules.indicator_weight,
+            "task_rate": percent_text(task_rate),
+            "weight": rules.indicator_weight,
+            "indicator_rate": percent_text(snapshot.indicator_rate),
+            "green": snapshot.n_indicators_green,
+            "counted": snapshot.n_indicators_counted,
+        }
+        if task_rate is None:
+            sentences.append(
+                _(
+                    "Rate %(rate)s: no counted tasks, so indicators alone: %(green)s of %(counted)s"
+                    " coloured indicators are green in the latest due period."
+                )
+                % blend
+            )
+            return sentences + _band_sentences(snapshot, rules)
+        sentences.append(
+            _(
+                "Rate %(rate)s = %(task_weight)s%% × task rate %(task_rate)s + %(weight)s%% × indicators"
+                " %(indicator_rate)s (%(green)s of %(counted)s coloured indicators green in the latest"
+                " due period)."
+            )
+            % blend
+        )
+        rate = percent_text(task_rate)
     # The share of green child units counts only those with counted tasks: name them, and
     # how many are left out, so "0/3" is not read as three units in all.
     left_out = _children_left_out(snapshot)
@@ -69,6 +102,11 @@ def unit_reason(snapshot: GreeningSnapshot | None, *, rules: Rules) -> list[str]
             _("Rate %(rate)s: %(green)s of %(counted)s counted tasks are green.")
             % {"rate": rate, "green": snapshot.n_green, "counted": snapshot.n_counted}
         )
+    return sentences + _band_sentences(snapshot, rules)
+
+
+def _band_sentences(snapshot: GreeningSnapshot, rules: Rules) -> list[str]:
+    sentences = []
     band = next((b for b in rules.bands if b.colour == snapshot.colour), None)
     if snapshot.red_by_key_task:
         sentences.append(
@@ -87,6 +125,21 @@ def unit_reason(snapshot: GreeningSnapshot | None, *, rules: Rules) -> list[str]
     if attention:
         sentences.append(_("Tasks needing attention: %(parts)s.") % {"parts": attention})
     return sentences
+
+
+def _task_rate(snapshot: GreeningSnapshot, rules: Rules) -> Decimal | None:
+    """The rate on tasks alone, from the snapshot's counts (as the recompute forms it)."""
+    weights: dict[str, int | None] = {UnitKind.PROVINCE: rules.own_tasks_weight, UnitKind.CENTRAL: None}
+    _own, _share, rate = unit_rate(
+        own_counted=snapshot.n_counted,
+        own_green=snapshot.n_green,
+        children_counted=snapshot.children_counted,
+        children_green=snapshot.children_green,
+        own_weight_percent=weights.get(snapshot.unit.kind, 100),
+    )
+    if rate is None:
+        return None
+    return (Decimal(rate.numerator) / Decimal(rate.denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _children_left_out(snapshot: GreeningSnapshot) -> int:
