@@ -6,9 +6,11 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from tasks_app.indicators.figures import refresh_figures
 from tasks_app.models import (
@@ -27,6 +29,14 @@ from tests.forms_html import parse_page
 from tests.indicator_world import CLOSED, EARLIER, assign, make_indicator, value_url
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_back_to_vietnamese():
+    """Pages read here in English (a language cookie) leave English active in this thread:
+    put the default back, so later tests read Vietnamese as they expect."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -6,8 +6,10 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
 from tasks_app.models import (
     Colour,
@@ -21,6 +23,14 @@ from tests.evidence_samples import PDF
 from tests.indicator_world import CLOSED, EARLIER, NEXT, assign, make_indicator, value_url
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_back_to_vietnamese():
+    """Pages read here in English (a language cookie) leave English active in this thread:
+    put the default back, so later tests read Vietnamese as they expect."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
