@@ -769,3 +769,26 @@ def test_a_bad_same_for_all_value_is_not_copied(province_client, province_assign
     assert form.named(f"c{commune.pk}-baseline_value")[0].value == ""
     assert form.named(f"c{commune.pk}-target_value")[0].value == "80,5"
     assert IndicatorAssignment.objects.count() == 1
+
+
+# --- Figures follow the definitions at once ------------------------------------------------------
+
+
+def test_a_cascade_and_a_target_change_refresh_the_figures_at_once(
+    province_client, province_assignment, nghe_an, commune, other_commune
+):
+    from tasks_app.models import IndicatorFigure
+
+    url = reverse("assignment_cascade", args=[province_assignment.pk])
+    assert province_client.post(url, cascade_data(communes_of(nghe_an), include=[commune])).status_code == 302
+    mine = IndicatorAssignment.objects.get(unit=commune)
+    assert IndicatorFigure.objects.filter(assignment=mine).exists()
+    province_rows = IndicatorFigure.objects.filter(assignment=province_assignment)
+    assert province_rows.exists() and {f.children_total for f in province_rows} == {1}
+
+    june = IndicatorFigure.objects.get(assignment=mine, period_end=D(2026, 6, 14))
+    data = targets_data(mine, **{"m_2026-06-14": "70"}, reason="Mốc riêng của xã")
+    assert province_client.post(reverse("assignment_targets", args=[mine.pk]), data).status_code == 302
+    june_after = IndicatorFigure.objects.get(assignment=mine, period_end=D(2026, 6, 14))
+    assert (june.milestone, june_after.milestone) != (Decimal(70), Decimal(70))
+    assert june_after.milestone == 70

@@ -12,7 +12,7 @@ the province.
 """
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from tasks_app.actions.greening import greening_mark_stale
+from tasks_app.clock import local_today
+from tasks_app.indicators.figures import refresh_figures
 from tasks_app.models import (
     Indicator,
     IndicatorAssignment,
@@ -31,6 +33,7 @@ from tasks_app.models import (
     User,
 )
 from tasks_app.periods import period_ending
+from tasks_app.selectors.greening import current_rules
 
 # The fields of an indicator its owner edits; a change to these moves every figure.
 INDICATOR_FIELDS = (
@@ -99,6 +102,13 @@ def milestone_key(period_end: datetime.date) -> str:
     return f"{MILESTONE_KEY}{period_end.isoformat()}"
 
 
+def indicator_figures_refresh(*, assignment_ids: Iterable[int]) -> int:
+    """Recompute the figures of these assignments and of the roll-ups above them, today and
+    under the policy in force, in the caller's transaction: a page read after the change
+    shows its colour (the nightly run only catches the days that pass)."""
+    return refresh_figures(assignment_ids=assignment_ids, rules=current_rules(), today=local_today())
+
+
 # --- Indicators -------------------------------------------------------------------------------
 
 
@@ -139,8 +149,9 @@ def indicator_update(*, indicator: Indicator, expected_version: int, author: Use
     indicator.updated_at = timezone.now()
     indicator.save(update_fields=[*changed, "version", "updated_at"])
     if INDICATOR_FIGURE_FIELDS.intersection(changed):
-        units = IndicatorAssignment.objects.filter(indicator=indicator).values_list("unit_id", flat=True)
-        greening_mark_stale(unit_ids=list(units))
+        assigned = list(IndicatorAssignment.objects.filter(indicator=indicator).values_list("pk", "unit_id"))
+        indicator_figures_refresh(assignment_ids=[pk for pk, _unit in assigned])
+        greening_mark_stale(unit_ids=[unit for _pk, unit in assigned])
     return changed
 
 
@@ -219,6 +230,7 @@ def assignment_create(
         updated_at=now,
     )
     _creation_change(assignment, author).save(force_insert=True)
+    indicator_figures_refresh(assignment_ids=[assignment.pk])
     greening_mark_stale(unit_ids=[unit.pk])
     return assignment
 
@@ -294,6 +306,7 @@ def assignment_cascade(
         )
         touched.append(parent.unit_id)
     if touched:
+        indicator_figures_refresh(assignment_ids=[child.pk for child in created] + [parent.pk])
         greening_mark_stale(unit_ids=touched)
     return CascadeResult(
         created=list(created),
@@ -384,6 +397,7 @@ def assignment_targets_update(
     current.updated_at = timezone.now()
     edited = [name for name in TARGET_FIELDS if name in changes]
     current.save(update_fields=[*edited, "version", "updated_at"])
+    indicator_figures_refresh(assignment_ids=[current.pk])
     greening_mark_stale(unit_ids=[current.unit_id])
     return TargetChange.objects.create(
         assignment=current,
