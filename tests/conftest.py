@@ -4,8 +4,10 @@ import io
 import os
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from tasks_app.models import Membership, Plan, Role, Task, TaskStatus, Unit, UnitKind, User
 
@@ -158,3 +160,12 @@ def reference_data_kept(django_db_blocker):
     with django_db_blocker.unblock():
         if not Unit.objects.exists():
             connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+
+
+@pytest.fixture(autouse=True)
+def language_of_the_thread_reset():
+    """A page read with the English language cookie leaves English active in the thread
+    after the response (LocaleMiddleware activates, nothing deactivates): a later test in
+    the same worker would then read English where it expects Vietnamese."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -7,9 +7,7 @@ Rows are written in bulk (COPY on PostgreSQL): the point is to time the recomput
 pages, not the writes.
 """
 
-import csv
 import datetime
-import io
 import random
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -17,6 +15,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from nq57.devtools.benchmarks.dataset import copy_rows
 from tasks_app.indicators.rules import ratio_value
 from tasks_app.models import (
     Indicator,
@@ -236,46 +235,4 @@ def _value_rows(
 
 
 def _write_values(rows: Iterator[tuple]) -> int:
-    table = IndicatorValue._meta.db_table
-    columns = ", ".join(VALUE_COLUMNS)
-    written = 0
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, 100_000):
-            written += len(chunk)
-            if connection.vendor == "postgresql":
-                buffer = io.StringIO()
-                csv.writer(buffer).writerows(tuple("\\N" if v is None else v for v in row) for row in chunk)
-                buffer.seek(0)
-                cursor.cursor.copy_expert(
-                    f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-                )
-            else:
-                marks = ", ".join(["%s"] * len(VALUE_COLUMNS))
-                cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                    [_sqlite_row(row) for row in chunk],
-                )
-    return written
-
-
-def _sqlite_row(row: tuple) -> tuple:
-    ops = connection.ops
-    return tuple(
-        ops.adapt_datetimefield_value(v)
-        if isinstance(v, datetime.datetime)
-        else ops.adapt_decimalfield_value(v, 18, 4)
-        if isinstance(v, Decimal)
-        else v
-        for v in row
-    )
-
-
-def _chunks(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
-    chunk: list[tuple] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    return copy_rows(IndicatorValue._meta.db_table, VALUE_COLUMNS, rows)
