@@ -405,3 +405,24 @@ def test_selectors_read_a_fixed_number_of_queries(world, commune, tinh_leader, d
     with django_assert_max_num_queries(3):
         queue = queue_rows(approval_queue(values_to_decide(tinh_leader), jump_percent=50), jump_percent=50)
     assert len(queue) == 2
+
+
+def test_the_queue_narrows_to_a_unit_an_indicator_or_the_marked_values(world, tinh_leader):
+    mine = submitted(world["mine"], 72)
+    theirs = submitted(world["neighbours"], 65)
+    theirs.flags = ["jump"]
+    theirs.save(update_fields=["flags"])
+    client = login(tinh_leader)
+    page = client.get("/indicators/approvals/", {"unit": mine.assignment.unit_id}).content.decode()
+    assert page.count('name="decision" value="approve"') == 1
+    assert f'id="value-{mine.pk}"' in page and f'id="value-{theirs.pk}"' not in page
+    page = client.get("/indicators/approvals/", {"flagged": "on"}).content.decode()
+    assert f'id="value-{theirs.pk}"' in page and f'id="value-{mine.pk}"' not in page
+    page = client.get("/indicators/approvals/", {"indicator": world["mine"].indicator_id}).content.decode()
+    assert page.count('name="decision" value="approve"') == 2
+    # A unit the user decides nothing for is not a choice: the filter says so and shows all.
+    page = client.get("/indicators/approvals/", {"unit": world["far"].unit_id}).content.decode()
+    assert page.count('name="decision" value="approve"') == 2
+    both = {"unit": mine.assignment.unit_id, "flagged": "on"}
+    page = client.get("/indicators/approvals/", both).content.decode()
+    assert "No value awaiting your approval matches these choices." in page

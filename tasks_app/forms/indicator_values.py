@@ -14,6 +14,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +23,8 @@ from tasks_app.actions.tasks import EvidenceUpload
 from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, max_bytes
 from tasks_app.forms.evidence import EvidenceField, kept_evidence_from_token
 from tasks_app.forms.widgets import MultipleFileInput
-from tasks_app.models import Indicator, IndicatorValue, ValueType
+from tasks_app.models import Indicator, IndicatorValue, Unit, ValueType
+from tasks_app.params import valid_part
 from tasks_app.upload_limits import (
     UploadRefusal,
     file_too_large_message,
@@ -250,3 +252,32 @@ class ValueDecisionForm(forms.Form):
         if cleaned.get("decision") == REOPEN and not cleaned["reason"]:
             self.add_error("reason", _("Write why the value is reopened, so its unit knows what to correct."))
         return cleaned
+
+
+class ApprovalFilterForm(forms.Form):
+    """The approver's queue narrowed to one unit, one indicator, or the values the checks
+    marked: a province leader with two hundred values to decide goes commune by commune."""
+
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False, label=gettext_lazy("Unit"))
+    indicator = forms.ModelChoiceField(
+        queryset=Indicator.objects.none(), required=False, label=gettext_lazy("Indicator")
+    )
+    flagged = forms.BooleanField(required=False, label=gettext_lazy("Only the values marked to look twice"))
+
+    def __init__(self, *args: Any, queue: "QuerySet[IndicatorValue]", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        unit_field = cast(forms.ModelChoiceField, self.fields["unit"])
+        unit_field.queryset = Unit.objects.filter(pk__in=queue.values("assignment__unit"))
+        indicator_field = cast(forms.ModelChoiceField, self.fields["indicator"])
+        in_queue = queue.values("assignment__indicator")
+        indicator_field.queryset = Indicator.objects.filter(pk__in=in_queue).order_by("code")
+
+    def narrow(self, queue: "QuerySet[IndicatorValue]") -> "QuerySet[IndicatorValue]":
+        chosen = valid_part(self)
+        if chosen.get("unit"):
+            queue = queue.filter(assignment__unit=chosen["unit"])
+        if chosen.get("indicator"):
+            queue = queue.filter(assignment__indicator=chosen["indicator"])
+        if chosen.get("flagged"):
+            queue = queue.exclude(flags=[])
+        return queue

@@ -27,7 +27,13 @@ from tasks_app.actions.indicator_values import (
 from tasks_app.clock import local_today
 from tasks_app.evidence_files import evidence_file_response
 from tasks_app.forms.evidence import kept_evidence_token
-from tasks_app.forms.indicator_values import APPROVE, RETURN, IndicatorValueForm, ValueDecisionForm
+from tasks_app.forms.indicator_values import (
+    APPROVE,
+    RETURN,
+    ApprovalFilterForm,
+    IndicatorValueForm,
+    ValueDecisionForm,
+)
 from tasks_app.http import AuthenticatedRequest
 from tasks_app.indicators.access import (
     defining_units,
@@ -42,7 +48,7 @@ from tasks_app.indicators.access import (
 )
 from tasks_app.indicators.charts import sparkline
 from tasks_app.models import IndicatorAssignment, IndicatorEvidence, IndicatorValue, ValueState
-from tasks_app.params import PageForm, report_ignored
+from tasks_app.params import PageForm, report_ignored, valid_query
 from tasks_app.periods import Period, period_ending
 from tasks_app.selectors.greening import current_rules
 from tasks_app.selectors.indicators import (
@@ -337,14 +343,19 @@ def value_decide(request: AuthenticatedRequest, pk: int, value_id: int) -> HttpR
 def indicator_approvals(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     rules = current_rules()
-    values = approval_queue(values_to_decide(user), jump_percent=rules.indicator_jump_percent)
+    waiting = values_to_decide(user)
+    filters = ApprovalFilterForm(request.GET, queue=waiting)
+    values = approval_queue(filters.narrow(waiting), jump_percent=rules.indicator_jump_percent)
     query = PageForm(request.GET)
-    report_ignored(request, query)
+    report_ignored(request, query, filters)
     page = Paginator(values, APPROVALS_PER_PAGE).get_page(query.page_number())
     rows = queue_rows(page.object_list, jump_percent=rules.indicator_jump_percent)
     forms = {row.value.pk: _decision_form(row.value) for row in rows}
     context = {
         "page": page,
+        "filters": filters,
+        "query": valid_query(filters),
+        "waiting": waiting.count(),
         "rows": [(row, forms[row.value.pk]) for row in rows],
         "is_decider": may_decide_any_value(user),
     }

@@ -1028,9 +1028,10 @@ class ValueWriter:
                     return story
                 roll -= chance
             return APPROVED
+        # Older periods are settled: the province approves within a period, so nothing from
+        # months ago still waits in its queue.
         for story, chance in (
             (MISSING, 0.1 * lazy + 0.005),
-            (SUBMITTED, 0.01),
             (APPROVED_AFTER_RETURN, 0.04),
         ):
             if roll < chance:
