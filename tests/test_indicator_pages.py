@@ -312,6 +312,8 @@ def test_assignment_page_shows_periods_history_and_reopen(world, xa_officer, tin
     province_page = leader.get(f"/indicators/{world['province'].pk}/").content.decode()
     assert f"/indicators/{world['mine'].pk}/" in province_page
     assert f"/indicators/{world['neighbours'].pk}/" in province_page
+    # Its figures say how many communes reported, in the boards' words.
+    assert "communes reported." in province_page
 
 
 # --- Fixed queries ---------------------------------------------------------------------------
