@@ -2,6 +2,7 @@
 decides (invisible: 404; visible but not allowed: 403), what the approver's queue lists,
 that the pages read a fixed number of queries, and that the value form is a plain form."""
 
+import re
 import uuid
 from decimal import Decimal
 
@@ -208,7 +209,7 @@ def test_queue_lists_only_what_the_user_may_decide(world, tinh_leader, root, ngh
     assert page.count('name="decision" value="approve"') == 2
     assert world["mine"].unit.name in page and world["neighbours"].unit.name in page
     assert world["far"].unit.name not in page and "QT-01" not in page
-    assert "60 %" in page or "60" in page  # the previous counted value is shown
+    assert "60.00%" in page  # the previous counted value is shown, two decimals
     # The centre's administrator decides on the provinces' own values, not the communes'.
     admin = User.objects.create_user("tw_admin", password="x")
     Membership.objects.create(user=admin, unit=root, role=Role.SYSTEM_ADMIN)
@@ -271,14 +272,15 @@ def test_list_shows_value_milestone_colour_in_words_trend_and_what_to_enter(worl
     assert "<svg" in page  # the trend, drawn on the server
     # Three closed months since the baseline are owed: the earliest is offered first.
     assert value_url(world["mine"], EARLIER.previous()) in page and "and 2 more periods" in page
-    assert "Red: far behind, or no value" in page and "No value counted, and it was due on" in page
+    # The colour in words as on the boards, and why: the rule with its date.
+    assert re.search(r'class="badge red">.*?Red</span>', page) and "No value counted by the due date," in page
     save(client, world["mine"])
     client.post(
         value_url(world["mine"]),
         {"version": 1, "submission_key": str(uuid.uuid4()), "action": "submit", "value": "79", "note": ""},
     )
     page = client.get("/indicators/").content.decode()
-    assert "Submitted, awaiting approval" in page and "Counted while it awaits approval." in page
+    assert "Submitted, awaiting approval" in page and "The value awaits approval." in page
     assert "and 1 more period" in page
 
 
@@ -299,7 +301,7 @@ def test_assignment_page_shows_periods_history_and_reopen(world, xa_officer, tin
     decide(leader, value, "approve")
     page = leader.get(f"/indicators/{world['mine'].pk}/").content.decode()
     assert CLOSED.label in page and CLOSED.end.strftime("%d/%m/%Y") in page
-    assert "74.57 %" in page or "74,57 %" in page
+    assert "74.57%" in page  # two decimals, "%" without a space, as on the boards
     assert 'name="decision" value="reopen"' in page
     assert "xa_officer" in page.lower() and "tinh_leader" in page.lower()
     assert (
@@ -310,6 +312,8 @@ def test_assignment_page_shows_periods_history_and_reopen(world, xa_officer, tin
     province_page = leader.get(f"/indicators/{world['province'].pk}/").content.decode()
     assert f"/indicators/{world['mine'].pk}/" in province_page
     assert f"/indicators/{world['neighbours'].pk}/" in province_page
+    # Its figures say how many communes reported, in the boards' words.
+    assert "communes reported." in province_page
 
 
 # --- Fixed queries ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from reports.boards.selectors.indicators import indicator_number, indicator_section, latest_due_closes
+from reports.boards.selectors.indicators import indicator_section, latest_due_closes
 from reports.documents.content import report_content
 from reports.documents.excel import report_workbook
 from reports.documents.pdf import render_pdf
@@ -24,6 +24,7 @@ from reports.models import ReportKind, Week
 from tasks_app.clock import local_today
 from tasks_app.greening.rules import Rules
 from tasks_app.indicators.figures import refresh_figures
+from tasks_app.indicators.words import indicator_number
 from tasks_app.models import Colour, Plan, Unit, UnitKind
 from tasks_app.models.indicators import (
     Accumulation,

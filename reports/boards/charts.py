@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from django.utils.formats import get_format, number_format
 from django.utils.html import escape
@@ -25,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from tasks_app import colours
+from tasks_app.indicators import words
 from tasks_app.models import Colour
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -444,42 +446,67 @@ def tile_map(
 # --- Sparkline ---------------------------------------------------------------------------
 
 
+class TrendPeriod(Protocol):
+    """One period of an indicator's trend, as the boards (TrendValue) and the indicator
+    pages (SparkPoint) hold it."""
+
+    @property
+    def label(self) -> str: ...  # the period, e.g. "Tháng 11/2026"
+
+    @property
+    def value(self) -> Decimal | None: ...  # None: no value counted in that period (a gap)
+
+    @property
+    def milestone(self) -> Decimal | None: ...
+
+    @property
+    def progress(self) -> Decimal | None: ...
+
+    @property
+    def colour(self) -> str: ...  # green/yellow/red/none
+
+
 @dataclass(frozen=True)
 class SparkPoint:
-    label: str  # the period, e.g. "Tháng 11/2026"
-    value: Decimal | None  # None: no value counted in that period (a gap)
+    label: str
+    value: Decimal | None
     milestone: Decimal | None
-    colour: str  # green/yellow/red/none
-    value_text: str  # the value as people read it ("74,57%"), for the description
-    progress_text: str = ""  # its progress against the milestone ("79,70%"), if any
+    progress: Decimal | None
+    colour: str
 
 
-def _spark_words(point: SparkPoint) -> str:
+def _spark_words(point: TrendPeriod, value_type: str, unit_of_measure: str) -> str:
     """ "Tháng 11/2026: 74,57% (Vàng, tiến độ 79,70%)"."""
-    if point.progress_text:
+    value_text = words.with_unit(words.indicator_number(point.value, value_type), value_type, unit_of_measure)
+    colour = words.colour_label(point.colour)
+    if point.progress is not None:
         state = _("%(colour)s, progress %(progress)s") % {
-            "colour": colour_label(point.colour),
-            "progress": point.progress_text,
+            "colour": colour,
+            "progress": words.percent_2(point.progress),
         }
     else:
-        state = colour_label(point.colour)
-    return f"{point.label}: {point.value_text} ({state})"
+        state = colour
+    return f"{point.label}: {value_text} ({state})"
 
 
 def sparkline(
-    points: Sequence[SparkPoint],
+    points: Sequence[TrendPeriod],
     *,
-    title: str,
+    code: str,
+    value_type: str,
+    unit_of_measure: str = "",
     chart_id: str | None = None,
     width: int = 112,
     height: int = 30,
 ) -> SafeString:
-    """A row's trend in a table cell: its values over the last periods as a line, the
-    milestones as a dashed line, the latest value marked with its colour's icon. No axis:
-    the description says every value, with its period and colour, for a screen reader
-    and for whoever hovers."""
+    """An indicator's trend in a table cell (a board's section, a unit's indicator list):
+    its values over the last periods, oldest first, as a line, the milestones as a dashed
+    line, the latest value marked with its colour's icon. No axis: the description says
+    every value, with its period, colour and progress, for a screen reader and for
+    whoever hovers."""
     cid = _chart_id(chart_id)
-    desc = "; ".join(_spark_words(p) for p in points) or _("No data yet")
+    title = _("%(code)s: the value over the last %(n)s periods") % {"code": code, "n": len(points)}
+    desc = "; ".join(_spark_words(p, value_type, unit_of_measure) for p in points) or _("No data yet")
     numbers = [float(v) for p in points for v in (p.value, p.milestone) if v is not None]
     if not numbers:
         return _svg(cid, width, height, title, [], desc=desc)
@@ -498,10 +525,10 @@ def sparkline(
         return y1 - (float(value) - low) / span * (y1 - y0)
 
     body: list[str] = []
-    for attribute, dashed in (("milestone", True), ("value", False)):
+    for dashed in (True, False):  # the milestones, then the values over them
         runs: list[list[str]] = [[]]
         for i, point in enumerate(points):
-            value = getattr(point, attribute)
+            value = point.milestone if dashed else point.value
             if value is None:
                 runs.append([])
             else:

@@ -152,20 +152,6 @@ def board_query(params: QueryDict) -> str:
 def indicator_sparkline(row) -> SafeString:
     """A board row's trend (reports.boards.selectors.indicators.IndicatorRow.trend) as a
     sparkline: its values over the last periods, the milestones dashed."""
-    from reports.boards.selectors.indicators import indicator_number, percent_2, with_unit
-
-    points = [
-        charts.SparkPoint(
-            label=point.label,
-            value=point.value,
-            milestone=point.milestone,
-            colour=point.colour,
-            value_text=with_unit(
-                indicator_number(point.value, row.value_type), row.value_type, row.unit_of_measure
-            ),
-            progress_text=percent_2(point.progress) if point.progress is not None else "",
-        )
-        for point in row.trend
-    ]
-    title = _("%(code)s: the value over the last %(n)s periods") % {"code": row.code, "n": len(points)}
-    return charts.sparkline(points, title=title)
+    return charts.sparkline(
+        row.trend, code=row.code, value_type=row.value_type, unit_of_measure=row.unit_of_measure
+    )

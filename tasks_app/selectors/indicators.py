@@ -2,8 +2,8 @@
 assignment's periods and history, and the approver's queue. Each runs a fixed number of
 queries whatever the number of rows (tests/test_indicator_pages.py counts them).
 
-The figures are what tasks_app.indicators.figures.refresh_figures wrote; the words that
-explain them ("why") are built here from the figure's reason and numbers.
+The figures are what tasks_app.indicators.figures.refresh_figures wrote; their numbers,
+colours and "why" are put in words by tasks_app.indicators.words, as on the boards.
 """
 
 import datetime
@@ -15,13 +15,18 @@ from decimal import Decimal
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tasks_app.indicators.figures import figure_periods
+from tasks_app.indicators.words import (
+    child_kind_of,
+    colour_label,
+    figure_why,
+    indicator_number,
+    percent_2,
+    reported_words,
+)
 from tasks_app.models import (
     COUNTED_VALUE_STATES,
-    Colour,
-    FigureReason,
     Indicator,
     IndicatorAssignment,
     IndicatorEvidence,
@@ -37,35 +42,6 @@ from tasks_app.periods import Period, period_containing, period_ending
 
 TREND_PERIODS = 6
 
-# An indicator's colour in words (never by colour alone); "none" is not "no counted tasks".
-COLOUR_WORDS = {
-    Colour.GREEN: gettext_lazy("Green: on track"),
-    Colour.YELLOW: gettext_lazy("Yellow: behind the milestone"),
-    Colour.RED: gettext_lazy("Red: far behind, or no value"),
-    Colour.NONE: gettext_lazy("Not coloured yet"),
-}
-
-
-def colour_words(colour: str) -> str:
-    return str(COLOUR_WORDS.get(Colour(colour) if colour in Colour.values else Colour.NONE))
-
-
-def format_number(number: Decimal | None, indicator: Indicator) -> str:
-    """A value as officials read it: "74,57 %", "12.000", "Có"."""
-    if number is None:
-        return "—"
-    if indicator.value_type == ValueType.YES_NO:
-        return _("Yes") if number >= 1 else _("No")
-    whole = indicator.value_type == ValueType.COUNT or number == number.to_integral_value()
-    text = number_format(number, decimal_pos=0 if whole else 2, use_l10n=True, force_grouping=True)
-    return f"{text} %" if indicator.is_percentage else text
-
-
-def format_progress(progress: Decimal | None) -> str:
-    if progress is None:
-        return "—"
-    return f"{number_format(progress, decimal_pos=1, use_l10n=True)} %"
-
 
 def state_words(state: str) -> str:
     if not state:
@@ -76,56 +52,6 @@ def state_words(state: str) -> str:
         return state
 
 
-def why_sentence(figure: IndicatorFigure, indicator: Indicator, baseline: Decimal, target_date) -> str:
-    """Why the figure has its colour, with the numbers the rule compared."""
-    value = format_number(figure.value, indicator)
-    milestone = format_number(figure.milestone, indicator)
-    reason = figure.reason
-    if reason == FigureReason.PROGRESS:
-        text = _(
-            "Value %(value)s against the milestone %(milestone)s (baseline %(baseline)s): "
-            "%(progress)s of the change needed."
-        ) % {
-            "value": value,
-            "milestone": milestone,
-            "baseline": format_number(baseline, indicator),
-            "progress": format_progress(figure.progress),
-        }
-    elif reason == FigureReason.NO_CHANGE_NEEDED:
-        if figure.colour == Colour.GREEN:
-            text = _(
-                "The milestone %(milestone)s needs no change from the baseline; the value %(value)s meets it."
-            )
-        else:
-            text = _(
-                "The milestone %(milestone)s needs no change from the baseline; "
-                "the value %(value)s falls short of it."
-            )
-        text = text % {"milestone": milestone, "value": value}
-    elif reason == FigureReason.MISSING:
-        text = _("No value counted, and it was due on %(due)s.") % {
-            "due": figure.due_date.strftime("%d/%m/%Y")
-        }
-    elif reason == FigureReason.NOT_DUE:
-        text = _("No value yet; it is due on %(due)s.") % {"due": figure.due_date.strftime("%d/%m/%Y")}
-    elif reason == FigureReason.YES:
-        text = _("Done (yes).")
-    elif reason == FigureReason.NO:
-        text = _("Not done (no), and its deadline has come.")
-    else:
-        text = _("A yes/no indicator: nothing is expected before its deadline (%(deadline)s).") % {
-            "deadline": target_date.strftime("%d/%m/%Y")
-        }
-    if figure.children_total:
-        text += " " + _("%(counted)s of %(total)s units reported.") % {
-            "counted": figure.children_counted,
-            "total": figure.children_total,
-        }
-    if figure.value_state == ValueState.SUBMITTED:
-        text += " " + _("Counted while it awaits approval.")
-    return text
-
-
 @dataclass(frozen=True)
 class FigureView:
     period: Period
@@ -134,21 +60,37 @@ class FigureView:
     milestone: str
     progress: str
     colour: str
-    colour_words: str
+    colour_label: str
     why: str
 
 
 def figure_view(figure: IndicatorFigure, assignment: IndicatorAssignment) -> FigureView:
     indicator = assignment.indicator
+    why = figure_why(
+        reason=figure.reason,
+        colour=figure.colour,
+        value=figure.value,
+        milestone=figure.milestone,
+        baseline=assignment.baseline_value,
+        progress=figure.progress,
+        due_date=figure.due_date,
+        target_date=assignment.target_date,
+        value_type=indicator.value_type,
+        value_state=figure.value_state,
+    )
+    if reported := reported_words(
+        figure.children_counted, figure.children_total, child_kind_of(assignment.unit.kind)
+    ):
+        why = f"{why} {reported}."
     return FigureView(
         period=period_ending(indicator.periodicity, figure.period_end),
         figure=figure,
-        value=format_number(figure.value, indicator),
-        milestone=format_number(figure.milestone, indicator),
-        progress=format_progress(figure.progress),
+        value=indicator_number(figure.value, indicator.value_type),
+        milestone=indicator_number(figure.milestone, indicator.value_type),
+        progress=percent_2(figure.progress),
         colour=figure.colour,
-        colour_words=colour_words(figure.colour),
-        why=why_sentence(figure, indicator, assignment.baseline_value, assignment.target_date),
+        colour_label=colour_label(figure.colour),
+        why=why,
     )
 
 
@@ -300,7 +242,7 @@ class AssignmentPage:
 def entered_value_text(value: IndicatorValue | None, indicator: Indicator) -> str:
     if value is None or value.value is None:
         return "—"
-    text = format_number(value.value, indicator)
+    text = indicator_number(value.value, indicator.value_type)
     if (
         indicator.value_type == ValueType.RATIO
         and value.numerator is not None
@@ -386,17 +328,17 @@ def flag_words(
 ) -> str:
     if flag == ValueFlag.OUTSIDE_LIMITS:
         return _("Outside the plausible range (%(least)s to %(most)s).") % {
-            "least": format_number(indicator.natural_min, indicator),
-            "most": format_number(indicator.natural_max, indicator),
+            "least": indicator_number(indicator.natural_min, indicator.value_type),
+            "most": indicator_number(indicator.natural_max, indicator.value_type),
         }
     if flag == ValueFlag.WENT_DOWN:
         return _(
             "Lower than the previous period (%(previous)s), for a total that only grows: see the note."
-        ) % {"previous": format_number(previous, indicator)}
+        ) % {"previous": indicator_number(previous, indicator.value_type)}
     if flag == ValueFlag.JUMP:
         return _("More than %(jump)s%% away from the previous value (%(previous)s).") % {
             "jump": jump,
-            "previous": format_number(previous, indicator),
+            "previous": indicator_number(previous, indicator.value_type),
         }
     try:
         return str(ValueFlag(flag).label)
@@ -439,7 +381,7 @@ def queue_rows(values: Iterable[IndicatorValue], *, jump_percent: int) -> list[Q
                 unit=value.assignment.unit,
                 period=period_ending(indicator.periodicity, value.period_end),
                 value_text=entered_value_text(value, indicator),
-                previous_text=format_number(previous, indicator),
+                previous_text=indicator_number(previous, indicator.value_type),
                 flags=[flag_words(f, value, indicator, previous, jump_percent) for f in value.flags or []],
                 evidence=[item for event in value.events.all() for item in event.evidence.all()],
             )

@@ -1,10 +1,11 @@
-"""Words for indicator values on the pages: states, recorded changes and colours."""
+"""Words for indicator values on the pages: states and recorded changes. (Numbers and
+colours come in words from the selectors, through tasks_app.indicators.words.)"""
 
 from django import template
 from django.utils.translation import gettext_lazy as _
 
 from tasks_app.periods import period_ending
-from tasks_app.selectors.indicators import colour_words, state_words
+from tasks_app.selectors.indicators import state_words
 
 register = template.Library()
 
@@ -20,11 +21,6 @@ CHANGE_LABELS = {
 @register.filter
 def value_state_words(state: str) -> str:
     return state_words(state)
-
-
-@register.filter
-def indicator_colour_words(colour: str) -> str:
-    return colour_words(colour)
 
 
 @register.filter

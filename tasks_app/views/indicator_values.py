@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from reports.boards.charts import SparkPoint, sparkline
 from tasks_app.actions.evidence import evidence_store
 from tasks_app.actions.indicator_values import (
     StaleValueVersion,
@@ -46,17 +48,17 @@ from tasks_app.indicators.access import (
     may_set_targets,
     values_to_decide,
 )
-from tasks_app.indicators.charts import sparkline
+from tasks_app.indicators.words import indicator_number
 from tasks_app.models import IndicatorAssignment, IndicatorEvidence, IndicatorValue, ValueState
 from tasks_app.params import PageForm, report_ignored, valid_query
 from tasks_app.periods import Period, period_ending
 from tasks_app.selectors.greening import current_rules
 from tasks_app.selectors.indicators import (
+    IndicatorRow,
     approval_queue,
     assignment_page,
     entered_value_text,
     flag_words,
-    format_number,
     previous_value_of,
     queue_rows,
     unit_indicators,
@@ -78,7 +80,7 @@ def indicator_list(request: AuthenticatedRequest, unit_id: int | None = None) ->
     unit = get_unit_for_indicators(user, unit_id) if unit_id is not None else indicator_home_unit(user)
     today = local_today()
     rows = unit_indicators(unit, today=today) if unit is not None else []
-    charts = {row.assignment.pk: sparkline(row.trend, chart_id=f"trend-{row.assignment.pk}") for row in rows}
+    charts = {row.assignment.pk: _sparkline(row) for row in rows}
     context = {
         "unit": unit,
         "rows": [(row, charts[row.assignment.pk], may_enter_value(user, row.assignment)) for row in rows],
@@ -87,6 +89,28 @@ def indicator_list(request: AuthenticatedRequest, unit_id: int | None = None) ->
         "can_define": defining_units(user).exists(),
     }
     return render(request, "indicators/indicator_list.html", context)
+
+
+def _sparkline(row: IndicatorRow) -> SafeString:
+    """The row's trend drawn as on the boards (reports.boards.charts.sparkline)."""
+    indicator = row.indicator
+    points = [
+        SparkPoint(
+            label=view.period.label,
+            value=view.figure.value,
+            milestone=view.figure.milestone,
+            progress=view.figure.progress,
+            colour=view.colour,
+        )
+        for view in row.trend
+    ]
+    return sparkline(
+        points,
+        code=indicator.code,
+        value_type=indicator.value_type,
+        unit_of_measure=indicator.unit_of_measure,
+        chart_id=f"trend-{row.assignment.pk}",
+    )
 
 
 # --- One assignment ------------------------------------------------------------------------
@@ -120,8 +144,8 @@ def assignment_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "indicator": assignment.indicator,
         "page": page,
         "periods": [(row, decisions.get(row.value.pk) if row.value else None) for row in page.periods],
-        "baseline_text": format_number(assignment.baseline_value, assignment.indicator),
-        "target_text": format_number(assignment.target_value, assignment.indicator),
+        "baseline_text": indicator_number(assignment.baseline_value, assignment.indicator.value_type),
+        "target_text": indicator_number(assignment.target_value, assignment.indicator.value_type),
         "can_enter": may_enter_value(user, assignment),
         "can_set_targets": may_set_targets(user, assignment),
         "today": today,

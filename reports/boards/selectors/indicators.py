@@ -20,24 +20,30 @@ index), and the counts per indicator are a GROUP BY over them.
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from tasks_app.indicators.words import (
+    COLOUR_LABELS,
+    child_kind_of,
+    colour_label,
+    figure_why,
+    indicator_number,
+    percent_2,
+    reported_words,
+    with_unit,
+)
 from tasks_app.models import Colour, Unit, UnitKind
 from tasks_app.models.indicators import (
     INDICATOR_PERIODICITIES,
-    FigureReason,
     Indicator,
     IndicatorAssignment,
     IndicatorFigure,
     ValueState,
-    ValueType,
 )
 from tasks_app.periods import period_containing, period_ending
 
@@ -45,60 +51,7 @@ TREND_PERIODS = 6  # the periods a row's sparkline draws, its latest due one inc
 WORST_UNITS = 3  # the units a summary row names, worst first, each linking to its board
 BOARD_SUMMARY_ROWS = 50  # the summaries a board lists (worst first); the Excel file has all
 
-# An indicator's colour in words. "None" is not Colour.NONE's "no counted tasks", which
-# speaks of a unit's tasks: an indicator without a colour is not due yet, or not expected.
-COLOUR_LABELS = {
-    Colour.RED.value: gettext_lazy("Red"),
-    Colour.YELLOW.value: gettext_lazy("Yellow"),
-    Colour.GREEN.value: gettext_lazy("Green"),
-    Colour.NONE.value: gettext_lazy("Not coloured"),
-}
 COLOUR_RANK = {colour: rank for rank, colour in enumerate(COLOUR_LABELS)}  # red first
-
-HUNDREDTH = Decimal("0.01")
-
-
-def colour_label(colour: str) -> str:
-    return str(COLOUR_LABELS.get(colour, COLOUR_LABELS[Colour.NONE.value]))
-
-
-# --- Numbers as people read them -------------------------------------------------------------
-
-
-def _decimal_text(value: Decimal, places: int) -> str:
-    # number_format truncates; round half up first, as the rules do.
-    return number_format(
-        value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP), places, force_grouping=True
-    )
-
-
-def percent_2(value: Decimal | None) -> str:
-    """A percentage with two decimals, Vietnamese style: "79,70%"; "—" for none."""
-    return "—" if value is None else f"{_decimal_text(value, 2)}%"
-
-
-def indicator_number(value: Decimal | None, value_type: str) -> str:
-    """A value or milestone as its type is read: a count whole and grouped ("12.000"), an
-    amount with up to two decimals ("7,5"), a ratio or percentage with two ("74,57%"),
-    yes/no in words; "—" for none."""
-    if value is None:
-        return "—"
-    if value_type == ValueType.YES_NO:
-        return _("Yes") if value >= 1 else _("No")
-    if value_type in (ValueType.RATIO, ValueType.PERCENTAGE):
-        return percent_2(value)
-    if value_type == ValueType.COUNT:
-        return _decimal_text(value, 0)
-    shown = value.quantize(HUNDREDTH, ROUND_HALF_UP).normalize()
-    return _decimal_text(shown, max(0, -shown.as_tuple().exponent))  # type: ignore[operator]
-
-
-def with_unit(text: str, value_type: str, unit_of_measure: str) -> str:
-    """A number with its unit of measure ("39.000 chữ ký số"); a percentage already says
-    "%", and yes/no has none."""
-    if text == "—" or value_type in (ValueType.YES_NO, ValueType.RATIO, ValueType.PERCENTAGE):
-        return text
-    return f"{text} {unit_of_measure}".strip()
 
 
 def period_label(periodicity: str, period_end: datetime.date) -> str:
@@ -180,17 +133,25 @@ class IndicatorRow:
     @cached_property
     def reported(self) -> str:
         """ "3 of 4 communes reported" for a rolled-up figure; empty otherwise."""
-        if not self.rolls_up or not self.children_total:
+        if not self.rolls_up:
             return ""
-        values = {"n": self.children_counted, "m": self.children_total}
-        if self.child_kind == UnitKind.PROVINCE:
-            return _("%(n)s of %(m)s provinces reported") % values
-        return _("%(n)s of %(m)s communes reported") % values
+        return reported_words(self.children_counted, self.children_total, self.child_kind)
 
     @cached_property
     def why(self) -> str:
         """Why the figure is its colour: the rule that gave it, with its numbers."""
-        return figure_why(self)
+        return figure_why(
+            reason=self.reason,
+            colour=self.colour,
+            value=self.value,
+            milestone=self.milestone,
+            baseline=self.baseline,
+            progress=self.progress,
+            due_date=self.due_date,
+            target_date=self.target_date,
+            value_type=self.value_type,
+            value_state=self.value_state,
+        )
 
     @property
     def sort_key(self) -> tuple:
@@ -203,41 +164,6 @@ class IndicatorRow:
             self.code,
             self.assignment_id,
         )
-
-
-def figure_why(row: IndicatorRow) -> str:
-    number = lambda value: indicator_number(value, row.value_type)  # noqa: E731
-    due = row.due_date.strftime("%d/%m/%Y")
-    deadline = row.target_date.strftime("%d/%m/%Y")
-    if row.reason == FigureReason.PROGRESS:
-        sentence = _(
-            "%(progress)s of the change from the baseline %(baseline)s to the milestone %(milestone)s."
-        ) % {
-            "progress": percent_2(row.progress),
-            "baseline": number(row.baseline),
-            "milestone": number(row.milestone),
-        }
-    elif row.reason == FigureReason.NO_CHANGE_NEEDED:
-        if row.colour == Colour.GREEN:
-            sentence = _("The milestone is the baseline (%(milestone)s) and the value is at it or better.")
-        else:
-            sentence = _("The milestone is the baseline (%(milestone)s) and the value is worse.")
-        sentence %= {"milestone": number(row.milestone)}
-    elif row.reason == FigureReason.MISSING:
-        sentence = _("No value counted by the due date, %(due)s.") % {"due": due}
-    elif row.reason == FigureReason.NOT_DUE:
-        sentence = _("No value yet; due %(due)s.") % {"due": due}
-    elif row.reason == FigureReason.YES:
-        sentence = _("Done.")
-    elif row.reason == FigureReason.NO:
-        sentence = _("Not done, and its deadline (%(deadline)s) has come.") % {"deadline": deadline}
-    elif row.reason == FigureReason.BEFORE_DEADLINE:
-        sentence = _("Not expected before the period of its deadline, %(deadline)s.") % {"deadline": deadline}
-    else:
-        sentence = ""
-    if row.awaiting_approval:
-        sentence = f"{sentence} {_('The value awaits approval.')}".strip()
-    return sentence
 
 
 _ROW_FIELDS = (
@@ -300,7 +226,7 @@ def _latest_due(
 def own_indicator_rows(unit: Unit, *, on: datetime.date, delay: int) -> list[IndicatorRow]:
     """The unit's own assignments, each with its latest due figure and the trend up to it,
     worst first. One query."""
-    child_kind = UnitKind.PROVINCE if unit.kind == UnitKind.CENTRAL else UnitKind.COMMUNE
+    child_kind = child_kind_of(unit.kind)
     closes = latest_due_closes(on, delay=delay)
     # A unit has a few dozen assignments: its figures up to each latest due close are few,
     # read by the (unit, period_end) index.
