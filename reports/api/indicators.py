@@ -16,7 +16,8 @@ from reports.api.common import documents_errors, visible_unit
 from reports.api.serializers import UnitIndicatorsSerializer
 from tasks_app.api.errors import form_errors
 from tasks_app.http import AuthenticatedRequest
-from tasks_app.models import Colour, FigureReason, IndicatorAssignment, IndicatorFigure
+from tasks_app.indicators.words import colour_label
+from tasks_app.models import FigureReason, IndicatorAssignment, IndicatorFigure
 from tasks_app.params import DayField
 from tasks_app.periods import period_ending
 
@@ -37,7 +38,7 @@ def _figure_data(figure: IndicatorFigure, periodicity: str) -> dict:
         "milestone": figure.milestone,
         "progress": figure.progress,
         "colour": figure.colour,
-        "colour_label": str(Colour(figure.colour).label),
+        "colour_label": colour_label(figure.colour),
         "reason": figure.reason,
         "reason_label": str(FigureReason(figure.reason).label),
         "children_counted": figure.children_counted,
