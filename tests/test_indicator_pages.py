@@ -430,3 +430,22 @@ def test_the_queue_narrows_to_a_unit_an_indicator_or_the_marked_values(world, ti
     both = {"unit": mine.assignment.unit_id, "flagged": "on"}
     page = client.get("/indicators/approvals/", both).content.decode()
     assert "No value awaiting your approval matches these choices." in page
+
+
+def test_a_decision_from_a_narrowed_queue_goes_back_to_it(world, tinh_leader):
+    first = submitted(world["mine"], 72)
+    client = login(tinh_leader)
+    page = client.get("/indicators/approvals/", {"unit": first.assignment.unit_id}).content.decode()
+    assert f'name="queue" value="unit={first.assignment.unit_id}"' in page
+    response = client.post(
+        decide_url(first),
+        {
+            "version": 1,
+            "submission_key": str(uuid.uuid4()),
+            "decision": "approve",
+            "reason": "",
+            "next": "approvals",
+            "queue": f"unit={first.assignment.unit_id}&evil=https://example.org&page=x/y",
+        },
+    )
+    assert response["Location"] == f"/indicators/approvals/?unit={first.assignment.unit_id}"

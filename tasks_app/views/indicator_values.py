@@ -5,13 +5,15 @@ question goes to tasks_app.indicators.access (invisible: 404; visible, not allow
 
 import datetime
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -68,6 +70,8 @@ from tasks_app.upload_limits import upload_refusals
 from tasks_app.views.decorators import require_post_or_back
 
 APPROVALS_PER_PAGE = 25
+# What the queue's address may carry back after a decision (ApprovalFilterForm and the page).
+QUEUE_CHOICES = ("unit", "indicator", "flagged", "page")
 
 
 # --- A unit's indicators ---------------------------------------------------------------------
@@ -308,11 +312,12 @@ def value_decide(request: AuthenticatedRequest, pk: int, value_id: int) -> HttpR
     back_to_queue = request.POST.get("next") == "approvals"
 
     def back() -> HttpResponse:
-        return (
-            redirect("indicator_approvals")
-            if back_to_queue
-            else redirect("assignment_detail", pk=assignment.pk)
-        )
+        if not back_to_queue:
+            return redirect("assignment_detail", pk=assignment.pk)
+        # Back to the queue as the approver narrowed it: only its own choices, ids and words.
+        kept = QueryDict(request.POST.get("queue", ""))
+        query = {key: kept[key] for key in QUEUE_CHOICES if kept.get(key, "").isalnum()}
+        return redirect(reverse("indicator_approvals") + (f"?{urlencode(query)}" if query else ""))
 
     if not form.is_valid():
         for errors in form.errors.values():
@@ -379,6 +384,7 @@ def indicator_approvals(request: AuthenticatedRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "query": valid_query(filters),
+        "queue_query": valid_query(filters, query).urlencode(),
         "waiting": waiting.count(),
         "rows": [(row, forms[row.value.pk]) for row in rows],
         "is_decider": may_decide_any_value(user),
