@@ -23,7 +23,7 @@ from tasks_app.actions.tasks import EvidenceUpload
 from tasks_app.evidence_files import ALLOWED_EXTENSIONS, InspectedFile, max_bytes
 from tasks_app.forms.evidence import EvidenceField, kept_evidence_from_token
 from tasks_app.forms.widgets import MultipleFileInput
-from tasks_app.models import Indicator, IndicatorValue, Unit, ValueType
+from tasks_app.models import Indicator, IndicatorAssignment, IndicatorValue, Unit, ValueType
 from tasks_app.params import valid_part
 from tasks_app.upload_limits import (
     UploadRefusal,
@@ -264,13 +264,15 @@ class ApprovalFilterForm(forms.Form):
     )
     flagged = forms.BooleanField(required=False, label=gettext_lazy("Only the values marked to look twice"))
 
-    def __init__(self, *args: Any, queue: "QuerySet[IndicatorValue]", **kwargs: Any):
+    def __init__(self, *args: Any, units: "QuerySet[Unit]", **kwargs: Any):
+        """`units`: those whose values the approver decides on; the indicators offered are
+        the ones assigned to them. (Read from the assignments, not the queue: a province's
+        queue can hold thousands of values, its communes a few thousand assignments.)"""
         super().__init__(*args, **kwargs)
-        unit_field = cast(forms.ModelChoiceField, self.fields["unit"])
-        unit_field.queryset = Unit.objects.filter(pk__in=queue.values("assignment__unit"))
-        indicator_field = cast(forms.ModelChoiceField, self.fields["indicator"])
-        in_queue = queue.values("assignment__indicator")
-        indicator_field.queryset = Indicator.objects.filter(pk__in=in_queue).order_by("code")
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
+        assigned = IndicatorAssignment.objects.filter(unit__in=units, is_active=True).values("indicator")
+        indicators = Indicator.objects.filter(pk__in=assigned, is_active=True).order_by("code")
+        cast(forms.ModelChoiceField, self.fields["indicator"]).queryset = indicators
 
     def narrow(self, queue: "QuerySet[IndicatorValue]") -> "QuerySet[IndicatorValue]":
         chosen = valid_part(self)

@@ -132,6 +132,13 @@ def values_to_decide(user: User) -> QuerySet[IndicatorValue]:
     )
 
 
+def units_decided_for(user: User) -> QuerySet[Unit]:
+    """The units whose values the user decides on (the units below theirs): what the
+    approver's queue can be narrowed to, without reading the queue itself."""
+    deciding = user_scope(user).units_with(DECIDING_ROLES)
+    return Unit.objects.filter(parent__in=deciding, is_active=True) if deciding else Unit.objects.none()
+
+
 # --- A unit's list of indicators ----------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ from tasks_app.indicators.access import (
     may_decide_value,
     may_enter_value,
     may_set_targets,
+    units_decided_for,
     values_to_decide,
 )
 from tasks_app.indicators.words import indicator_number
@@ -373,7 +374,7 @@ def indicator_approvals(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     rules = current_rules()
     waiting = values_to_decide(user)
-    filters = ApprovalFilterForm(request.GET, queue=waiting)
+    filters = ApprovalFilterForm(request.GET, units=units_decided_for(user))
     values = approval_queue(filters.narrow(waiting), jump_percent=rules.indicator_jump_percent)
     query = PageForm(request.GET)
     report_ignored(request, query, filters)
@@ -385,7 +386,9 @@ def indicator_approvals(request: AuthenticatedRequest) -> HttpResponse:
         "filters": filters,
         "query": valid_query(filters),
         "queue_query": valid_query(filters, query).urlencode(),
-        "waiting": waiting.count(),
+        # Whether anything waits at all: the filters show only then (the page's own count
+        # is the narrowed one).
+        "waiting": page.paginator.count > 0 if not valid_query(filters) else waiting.exists(),
         "rows": [(row, forms[row.value.pk]) for row in rows],
         "is_decider": may_decide_any_value(user),
     }
