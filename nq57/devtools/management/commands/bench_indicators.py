@@ -194,8 +194,12 @@ class Command(BaseCommand):
 
 
 def _analyze() -> None:
+    """Statistics for the planner, and the figures' visibility map, as autovacuum leaves
+    them in a while after a recompute: the boards read the figures from the index alone
+    only where the table's pages are marked all-visible."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {IndicatorFigure._meta.db_table}")
             cursor.execute("ANALYZE")
 
 
