@@ -272,3 +272,13 @@ def test_a_child_without_a_value_is_left_out_and_counted_as_missing_the_target()
         [ChildFigure(Decimal(5), value_state="submitted"), ChildFigure(Decimal(1), value_state="approved")],
     )
     assert pending.value_state == "submitted"
+
+
+def test_a_share_roll_up_says_its_value_is_a_share_of_units():
+    from tasks_app.indicators.words import reported_words
+
+    assert reported_words(3, 4, "commune") == "3 trên 4 xã đã báo cáo"
+    assert reported_words(3, 4, "commune", rollup=Rollup.SHARE_MEETING_TARGET) == (
+        "Giá trị là tỷ lệ xã đạt mục tiêu của mình trong 4 xã"
+    )
+    assert reported_words(0, 0, "commune", rollup=Rollup.SHARE_MEETING_TARGET) == ""

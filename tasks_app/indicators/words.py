@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks_app.models import Colour, UnitKind
-from tasks_app.models.indicators import FigureReason, ValueState, ValueType
+from tasks_app.models.indicators import FigureReason, Rollup, ValueState, ValueType
 
 NO_NUMBER = "—"
 HUNDREDTH = Decimal("0.01")
@@ -127,13 +127,20 @@ def figure_why(
     return sentence
 
 
-def reported_words(counted: int, total: int, child_kind: str) -> str:
+def reported_words(counted: int, total: int, child_kind: str, *, rollup: str = "") -> str:
     """ "3 of 4 communes reported" for a rolled-up figure (provinces when the children are
-    provinces); empty when there are no children to count."""
+    provinces); empty when there are no children to count. A share-meeting-target roll-up
+    also says what its value is: a share of units, not the indicator's own measure, which a
+    leader would otherwise read as one ("40%" of services, when 40% of communes are green)."""
     if not total:
         return ""
     values = {"n": counted, "m": total}
-    if child_kind == UnitKind.PROVINCE:
+    provinces = child_kind == UnitKind.PROVINCE
+    if rollup == Rollup.SHARE_MEETING_TARGET:
+        if provinces:
+            return _("The value is the share of the %(m)s provinces that meet their own target") % values
+        return _("The value is the share of the %(m)s communes that meet their own target") % values
+    if provinces:
         return _("%(n)s of %(m)s provinces reported") % values
     return _("%(n)s of %(m)s communes reported") % values
 

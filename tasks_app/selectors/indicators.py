@@ -79,7 +79,10 @@ def figure_view(figure: IndicatorFigure, assignment: IndicatorAssignment) -> Fig
         value_state=figure.value_state,
     )
     if reported := reported_words(
-        figure.children_counted, figure.children_total, child_kind_of(assignment.unit.kind)
+        figure.children_counted,
+        figure.children_total,
+        child_kind_of(assignment.unit.kind),
+        rollup=indicator.rollup,
     ):
         why = f"{why} {reported}."
     return FigureView(

@@ -91,6 +91,7 @@ class IndicatorRow:
     baseline: Decimal
     target_date: datetime.date
     rolls_up: bool
+    rollup: str
     period_end: datetime.date
     due_date: datetime.date
     value: Decimal | None
@@ -135,7 +136,7 @@ class IndicatorRow:
         """ "3 of 4 communes reported" for a rolled-up figure; empty otherwise."""
         if not self.rolls_up:
             return ""
-        return reported_words(self.children_counted, self.children_total, self.child_kind)
+        return reported_words(self.children_counted, self.children_total, self.child_kind, rollup=self.rollup)
 
     @cached_property
     def why(self) -> str:
@@ -177,6 +178,7 @@ _ROW_FIELDS = (
     "assignment__baseline_value",
     "assignment__target_date",
     "assignment__rolls_up",
+    "indicator__rollup",
     "period_end",
     "due_date",
     "value",
@@ -273,6 +275,7 @@ def own_indicator_rows(unit: Unit, *, on: datetime.date, delay: int) -> list[Ind
             baseline=figure["assignment__baseline_value"],
             target_date=figure["assignment__target_date"],
             rolls_up=figure["assignment__rolls_up"],
+            rollup=figure["indicator__rollup"],
             period_end=figure["period_end"],
             due_date=figure["due_date"],
             value=figure["value"],
