@@ -31,12 +31,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks_app.actions.greening import greening_mark_stale
+from tasks_app.actions.indicators import indicator_figures_refresh
 from tasks_app.actions.tasks import EvidenceUpload
 from tasks_app.clock import local_today
 from tasks_app.greening.rules import Rules
 from tasks_app.indicators import rules as indicator_rules
 from tasks_app.indicators.access import may_decide_value, may_enter_value
-from tasks_app.indicators.figures import refresh_figures
 from tasks_app.models import (
     IndicatorAssignment,
     IndicatorEvidence,
@@ -145,25 +145,14 @@ def has_evidence(value: IndicatorValue | None) -> bool:
 
 
 def _after_write(assignment: IndicatorAssignment, rules: Rules, today: datetime.date) -> None:
-    refresh_figures(assignment_ids=[assignment.pk], rules=rules, today=today)
+    indicator_figures_refresh(assignment_ids=[assignment.pk], rules=rules, today=today)
     # Indicators may weigh in the unit's greening rate (docs/indicators.md §7).
     greening_mark_stale(unit_ids=[assignment.unit_id])
 
 
 def _attach(event: ValueEvent, evidence: Sequence[EvidenceUpload]) -> None:
-    IndicatorEvidence.objects.bulk_create(
-        [
-            IndicatorEvidence(
-                event=event,
-                file=item.stored_name,
-                original_name=item.original_name,
-                size=item.size,
-                content_type=item.content_type,
-                sha256=item.sha256,
-            )
-            for item in evidence
-        ]
-    )
+    rows = [IndicatorEvidence(event=event, **item.as_fields()) for item in evidence]
+    IndicatorEvidence.objects.bulk_create(rows)
 
 
 def _refuse(errors: dict[str, list[str]]) -> None:

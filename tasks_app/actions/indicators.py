@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from tasks_app.actions.greening import greening_mark_stale
 from tasks_app.clock import local_today
+from tasks_app.greening.rules import Rules
 from tasks_app.indicators.figures import refresh_figures
 from tasks_app.models import (
     Indicator,
@@ -102,11 +103,16 @@ def milestone_key(period_end: datetime.date) -> str:
     return f"{MILESTONE_KEY}{period_end.isoformat()}"
 
 
-def indicator_figures_refresh(*, assignment_ids: Iterable[int]) -> int:
-    """Recompute the figures of these assignments and of the roll-ups above them, today and
-    under the policy in force, in the caller's transaction: a page read after the change
-    shows its colour (the nightly run only catches the days that pass)."""
-    return refresh_figures(assignment_ids=assignment_ids, rules=current_rules(), today=local_today())
+def indicator_figures_refresh(
+    *, assignment_ids: Iterable[int], rules: Rules | None = None, today: datetime.date | None = None
+) -> int:
+    """Recompute the figures of these assignments and of the roll-ups above them (today, and
+    under the policy in force unless `rules` are given) in the caller's transaction: a page
+    read after the change shows its colour (the nightly run only catches the days that pass).
+    Every write to targets, assignments and values ends here."""
+    return refresh_figures(
+        assignment_ids=assignment_ids, rules=rules or current_rules(), today=today or local_today()
+    )
 
 
 # --- Indicators -------------------------------------------------------------------------------

@@ -46,6 +46,16 @@ class EvidenceUpload:
     size: int
     sha256: str
 
+    def as_fields(self) -> dict[str, Any]:
+        """The columns of an evidence row (a task's or an indicator value's) for this file."""
+        return {
+            "file": self.stored_name,
+            "original_name": self.original_name,
+            "size": self.size,
+            "content_type": self.content_type,
+            "sha256": self.sha256,
+        }
+
 
 def _author_unit_ids(author: User | None) -> set[int]:
     """The units whose own people include `author`: a change by them is that unit reporting."""
@@ -167,19 +177,7 @@ def task_change(
         changes=changes,
         submission_key=submission_key,
     )
-    Evidence.objects.bulk_create(
-        [
-            Evidence(
-                update=update,
-                file=item.stored_name,
-                original_name=item.original_name,
-                size=item.size,
-                content_type=item.content_type,
-                sha256=item.sha256,
-            )
-            for item in evidence
-        ]
-    )
+    Evidence.objects.bulk_create([Evidence(update=update, **item.as_fields()) for item in evidence])
     return update
 
 

@@ -190,24 +190,6 @@ def line_fields(*, required: bool = True) -> dict[str, forms.Field]:
 
 # --- A new indicator ------------------------------------------------------------------------------
 
-INDICATOR_FORM_FIELDS = [
-    "owner_unit",
-    "code",
-    "name",
-    "description",
-    "kind",
-    "plan",
-    "task_group",
-    "unit_of_measure",
-    "value_type",
-    "accumulation",
-    "direction",
-    "natural_min",
-    "natural_max",
-    "periodicity",
-    "evidence_required",
-    "rollup",
-]
 # How the page groups the fields.
 INDICATOR_GROUPS = [
     (gettext_lazy("What is measured"), ["owner_unit", "code", "name", "description", "kind"]),
@@ -227,6 +209,8 @@ INDICATOR_GROUPS = [
     ),
     (gettext_lazy("Roll-up to the unit above"), ["rollup"]),
 ]
+# Every field of the form, in the page's order: the groups name each once.
+INDICATOR_FORM_FIELDS = [name for _title, names in INDICATOR_GROUPS for name in names]
 
 
 def check_indicator(form: forms.BaseForm, cleaned: dict[str, Any]) -> None:
